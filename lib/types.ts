@@ -1,0 +1,292 @@
+/**
+ * The contract every backend keeps: {@link MachApi}, the Mach-named API mirroring
+ * `<mach/mach.h>`, and the message shapes `mach_msg` sends and receives.
+ * Names, argument order and meaning are C's; out-parameters become return values.
+ * @module
+ */
+
+/** A port name (mach_port_name_t), a uint32 in the caller's space. */
+export type mach_port_name_t = number;
+/** A task argument: a name for a task port in the caller's space (usually mach_task_self()). */
+export type task_t = number;
+
+// ---------------------------------------------------------------------------
+// Messages as user code writes them
+
+/** mach_msg_header_t as the sender fills it in. */
+export interface MachMsgHeader {
+  msgh_bits: number;
+  /** Ignored on send (the encoded size is used); on receive the message size without trailer. */
+  msgh_size?: number;
+  msgh_remote_port: mach_port_name_t;
+  msgh_local_port?: mach_port_name_t;
+  msgh_voucher_port?: mach_port_name_t;
+  msgh_id: number;
+}
+
+/** mach_msg_port_descriptor_t. */
+export interface PortDescriptor {
+  type: 0; // MACH_MSG_PORT_DESCRIPTOR
+  name: mach_port_name_t;
+  disposition: number;
+}
+
+/** mach_msg_ool_descriptor64_t: out-of-line memory. The kernel copies it at send time. */
+export interface OolDescriptor {
+  type: 1 | 3; // MACH_MSG_OOL_DESCRIPTOR or MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+  data: Uint8Array;
+  /** Sender: deallocate the region after the send. Receiver: true iff copy was VIRTUAL. */
+  deallocate?: boolean;
+  /** MACH_MSG_PHYSICAL_COPY (0) or MACH_MSG_VIRTUAL_COPY (1, the default). */
+  copy?: number;
+  /** Size in bytes; defaults to data.byteLength. */
+  size?: number;
+}
+
+/** mach_msg_ool_ports_descriptor64_t: an out-of-line array of rights. */
+export interface OolPortsDescriptor {
+  type: 2; // MACH_MSG_OOL_PORTS_DESCRIPTOR
+  names: mach_port_name_t[];
+  disposition: number;
+  deallocate?: boolean;
+  copy?: number;
+}
+
+/** mach_msg_guarded_port_descriptor64_t. */
+export interface GuardedPortDescriptor {
+  type: 4; // MACH_MSG_GUARDED_PORT_DESCRIPTOR
+  name: mach_port_name_t;
+  disposition: number;
+  /** The guard value (mach_port_context_t), a 64-bit integer. */
+  context: bigint;
+  flags: number;
+}
+
+/** Any descriptor. */
+export type MachMsgDescriptor = PortDescriptor | OolDescriptor | OolPortsDescriptor | GuardedPortDescriptor;
+
+/** A message to send (the spec's MachMessage). */
+export interface MachMessage {
+  header: MachMsgHeader;
+  /** Present iff MACH_MSGH_BITS_COMPLEX is set in msgh_bits. */
+  descriptors?: MachMsgDescriptor[];
+  /** The inline bytes after the descriptors; length must be a multiple of 4 to be sent as is (it is padded otherwise). */
+  body?: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------
+// Messages as a receiver sees them
+
+/** audit_token_t, named by word. */
+export interface AuditToken {
+  auid: number;
+  euid: number;
+  egid: number;
+  ruid: number;
+  rgid: number;
+  pid: number;
+  asid: number;
+  pidversion: number;
+}
+
+/** The format-0 trailer, with as many fields as MACH_RCV_TRAILER_ELEMENTS asked for. */
+export interface MachMsgTrailer {
+  msgh_trailer_type: number;
+  msgh_trailer_size: number;
+  seqno: number;
+  /** security_token_t (euid, egid). */
+  sender: { uid: number; gid: number };
+  audit: AuditToken;
+  /** The receiving port's context (mach_port_context_t), present from MACH_RCV_TRAILER_CTX. */
+  context: bigint;
+}
+
+/** A received message: same shape as MachMessage, names in the receiver's space. */
+export interface ReceivedMessage {
+  header: Required<MachMsgHeader>;
+  descriptors: MachMsgDescriptor[];
+  body: Uint8Array;
+  /** msgh_size as Darwin reports it (without trailer). */
+  size: number;
+  trailer: MachMsgTrailer;
+}
+
+// ---------------------------------------------------------------------------
+// Attribute structures (objects named after the C struct fields)
+
+/** mach_port_limits_t. */
+export interface mach_port_limits_t {
+  mpl_qlimit: number;
+}
+
+/** mach_port_status_t (MACH_PORT_RECEIVE_STATUS). */
+export interface mach_port_status_t {
+  mps_pset: number;
+  mps_seqno: number;
+  mps_mscount: number;
+  mps_qlimit: number;
+  mps_msgcount: number;
+  mps_sorights: number;
+  mps_srights: number;
+  mps_pdrequest: number;
+  mps_nsrequest: number;
+  mps_flags: number;
+}
+
+/** mach_port_info_ext_t (MACH_PORT_INFO_EXT). */
+export interface mach_port_info_ext_t {
+  mpie_status: mach_port_status_t;
+  mpie_boost_cnt: number;
+}
+
+/** What mach_port_get_attributes returns, by flavor. */
+export type PortAttributes = mach_port_limits_t | mach_port_status_t | mach_port_info_ext_t | { count: number } | number[];
+
+/** mach_port_options_t for mach_port_construct. */
+export interface mach_port_options_t {
+  flags: number;
+  mpl?: mach_port_limits_t;
+}
+
+/** host_basic_info_data_t. */
+export interface host_basic_info {
+  max_cpus: number;
+  avail_cpus: number;
+  memory_size: number;
+  cpu_type: number;
+  cpu_subtype: number;
+  cpu_threadtype: number;
+  physical_cpu: number;
+  physical_cpu_max: number;
+  logical_cpu: number;
+  logical_cpu_max: number;
+  max_mem: bigint;
+}
+
+/** vm_statistics64_data_t (HOST_VM_INFO64), the fields by their C names. */
+export interface vm_statistics64 {
+  free_count: number;
+  active_count: number;
+  inactive_count: number;
+  wire_count: number;
+  zero_fill_count: bigint;
+  reactivations: bigint;
+  pageins: bigint;
+  pageouts: bigint;
+  faults: bigint;
+  cow_faults: bigint;
+  lookups: bigint;
+  hits: bigint;
+  purges: bigint;
+  purgeable_count: number;
+  speculative_count: number;
+  decompressions: bigint;
+  compressions: bigint;
+  swapins: bigint;
+  swapouts: bigint;
+  compressor_page_count: number;
+  throttled_count: number;
+  external_page_count: number;
+  internal_page_count: number;
+  total_uncompressed_pages_in_compressor: bigint;
+}
+
+/** mach_task_basic_info (MACH_TASK_BASIC_INFO). */
+export interface mach_task_basic_info {
+  virtual_size: bigint;
+  resident_size: bigint;
+  resident_size_max: bigint;
+  user_time: { seconds: number; microseconds: number };
+  system_time: { seconds: number; microseconds: number };
+  policy: number;
+  suspend_count: number;
+}
+
+// ---------------------------------------------------------------------------
+// The API
+
+/** mach_msg's optional JS-side controls. */
+export interface MachMsgControl {
+  /** Cancels a pending send or receive; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The Mach-named API. Implemented by the package's default surface (the current
+ * process's task) and by every emulated task (`new Kernel().createTask()`).
+ * Every synchronous call throws {@link MachError} on failure and TypeError on
+ * arguments of the wrong JS type.
+ */
+export interface MachApi {
+  /** Which backend serves this task: 'native' (the real kernel) or 'emulator'. */
+  readonly backendName: 'native' | 'emulator';
+
+  /** The name of this task's own task port (a send right). */
+  mach_task_self(): task_t;
+  /** The name of a send right to the host port. */
+  mach_host_self(): mach_port_name_t;
+  /** This task's bootstrap port (a send right to launchd or the emulated launchd). */
+  readonly bootstrap_port: mach_port_name_t;
+
+  mach_port_allocate(task: task_t, right: number): mach_port_name_t;
+  mach_port_allocate_name(task: task_t, right: number, name: mach_port_name_t): void;
+  mach_port_deallocate(task: task_t, name: mach_port_name_t): void;
+  mach_port_destroy(task: task_t, name: mach_port_name_t): void;
+  mach_port_mod_refs(task: task_t, name: mach_port_name_t, right: number, delta: number): void;
+  mach_port_get_refs(task: task_t, name: mach_port_name_t, right: number): number;
+  mach_port_insert_right(task: task_t, name: mach_port_name_t, poly: mach_port_name_t, polyPoly: number): void;
+  /** Returns the extracted right's name in the caller's space and its received disposition. */
+  mach_port_extract_right(task: task_t, name: mach_port_name_t, msgt_name: number): { poly: mach_port_name_t; polyPoly: number };
+  mach_port_type(task: task_t, name: mach_port_name_t): number;
+  mach_port_names(task: task_t): { names: mach_port_name_t[]; types: number[] };
+  mach_port_move_member(task: task_t, member: mach_port_name_t, after: mach_port_name_t): void;
+  mach_port_insert_member(task: task_t, name: mach_port_name_t, pset: mach_port_name_t): void;
+  mach_port_extract_member(task: task_t, name: mach_port_name_t, pset: mach_port_name_t): void;
+  /** The member names of a port set, ascending. */
+  mach_port_get_set_status(task: task_t, name: mach_port_name_t): mach_port_name_t[];
+  /** Returns the previous send-once right's name (or MACH_PORT_NULL). */
+  mach_port_request_notification(
+    task: task_t,
+    name: mach_port_name_t,
+    msgid: number,
+    sync: number,
+    notify: mach_port_name_t,
+    notifyPoly: number,
+  ): mach_port_name_t;
+  mach_port_get_attributes(task: task_t, name: mach_port_name_t, flavor: number, count?: number): PortAttributes;
+  mach_port_set_attributes(task: task_t, name: mach_port_name_t, flavor: number, info: PortAttributes): void;
+  mach_port_set_mscount(task: task_t, name: mach_port_name_t, mscount: number): void;
+  mach_port_set_seqno(task: task_t, name: mach_port_name_t, seqno: number): void;
+  mach_port_get_context(task: task_t, name: mach_port_name_t): bigint;
+  mach_port_set_context(task: task_t, name: mach_port_name_t, context: bigint): void;
+  mach_port_construct(task: task_t, options: mach_port_options_t, context: bigint): mach_port_name_t;
+  mach_port_destruct(task: task_t, name: mach_port_name_t, srdelta: number, guard: bigint): void;
+  mach_port_guard(task: task_t, name: mach_port_name_t, guard: bigint, strict: boolean): void;
+  mach_port_unguard(task: task_t, name: mach_port_name_t, guard: bigint): void;
+  /** IKOT_* type of the kernel object behind a right, and its (zero on release kernels) address. */
+  mach_port_kobject(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint };
+
+  /**
+   * mach_msg: send, receive, or both (the RPC form). Resolves with the received message
+   * when MACH_RCV_MSG is set, else undefined. Rejects with MachError carrying Darwin's code.
+   * `timeout` is in milliseconds, used with MACH_SEND_TIMEOUT / MACH_RCV_TIMEOUT.
+   * On a send failure after copy-in (e.g. MACH_SEND_TIMED_OUT) `msg` is rewritten in place
+   * as Darwin rewrites the send buffer (pseudo-receive).
+   */
+  mach_msg(
+    msg: MachMessage | undefined,
+    option: number,
+    rcv_name?: mach_port_name_t,
+    timeout?: number,
+    rcv_size?: number,
+    control?: MachMsgControl,
+  ): Promise<ReceivedMessage | undefined>;
+
+  bootstrap_check_in(bp: mach_port_name_t, service_name: string): mach_port_name_t;
+  bootstrap_look_up(bp: mach_port_name_t, service_name: string): mach_port_name_t;
+  bootstrap_register(bp: mach_port_name_t, service_name: string, sp: mach_port_name_t): void;
+
+  host_info(host: mach_port_name_t, flavor: number): host_basic_info;
+  host_statistics64(host: mach_port_name_t, flavor: number): vm_statistics64;
+  task_info(task: task_t, flavor: number): mach_task_basic_info | Record<string, unknown>;
+}
