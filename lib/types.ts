@@ -209,6 +209,12 @@ export interface mach_task_basic_info {
 export interface MachMsgControl {
   /** Cancels a pending send or receive; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Send as a kernel-object call (XNU's MACH64_SEND_KOBJECT_CALL), as libSystem's MIG
+   * stubs do. On macOS 13+ a message to a kernel object (task, host, thread port) must be
+   * sent this way; a plain mach_msg to one is refused (reference S98).
+   */
+  kobjectCall?: boolean;
 }
 
 /**
