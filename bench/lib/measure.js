@@ -1,0 +1,126 @@
+/**
+ * Timing helpers. A benchmark body is `fn(n)`: it performs n operations (sync or async)
+ * and may return the nanoseconds it measured itself (to leave setup out); otherwise the
+ * helper times the whole call. Every sample is reduced to nanoseconds per operation.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { summarize } from './stats.js';
+
+const now = () => process.hrtime.bigint();
+
+/** Sample sizes per mode: full (default), --quick, and --tiny (tests: shape only). */
+export function modeConfig(mode) {
+  switch (mode) {
+    case 'tiny':
+      return { mode, sampleMs: 4, samples: 3, warmups: 0 };
+    case 'quick':
+      return { mode, sampleMs: 60, samples: 5, warmups: 1 };
+    default:
+      return { mode: 'full', sampleMs: 150, samples: 9, warmups: 2 };
+  }
+}
+
+/** Runs fn(n) once and returns the nanoseconds it took (or that it reported). */
+export async function timeOnce(fn, n) {
+  const t0 = now();
+  let r = fn(n);
+  if (r && typeof r.then === 'function') r = await r;
+  const t1 = now();
+  return typeof r === 'number' ? r : Number(t1 - t0);
+}
+
+/**
+ * Finds n so that fn(n) takes about sampleMs. The calibration runs double as warm-up.
+ * `max` caps n (for bodies whose operations are expensive to set up).
+ */
+export async function calibrate(fn, sampleMs, { start = 1, max = 1e9 } = {}) {
+  const want = sampleMs * 1e6;
+  let n = start;
+  for (;;) {
+    const ns = await timeOnce(fn, n);
+    if (ns >= want / 4 || n >= max) {
+      return Math.max(1, Math.min(max, Math.ceil((n * want) / Math.max(ns, 1))));
+    }
+    n = Math.min(max, ns < want / 100 ? n * 10 : n * 3);
+  }
+}
+
+/**
+ * Measures several bodies side by side: calibrates each, runs warm-up rounds, then takes
+ * samples round-robin (a, b, a, b, …) so drift in machine load hits all of them alike.
+ * Returns, per key, { n, perCall, samples (ns/op), ...summary }.
+ * `bodies` maps a key to { fn, perCall = 1, max }.
+ */
+export async function measureSideBySide(bodies, cfg) {
+  const keys = Object.keys(bodies);
+  const ns = {};
+  for (const k of keys) {
+    const b = bodies[k];
+    ns[k] = b.n ?? (await calibrate(b.fn, cfg.sampleMs, { max: b.max ?? 1e9 }));
+  }
+  for (let w = 0; w < cfg.warmups; w++) {
+    for (const k of keys) await timeOnce(bodies[k].fn, ns[k]);
+  }
+  const samples = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let s = 0; s < cfg.samples; s++) {
+    for (const k of keys) {
+      const t = await timeOnce(bodies[k].fn, ns[k]);
+      samples[k].push(t / (ns[k] * (bodies[k].perCall ?? 1)));
+    }
+  }
+  const out = {};
+  for (const k of keys) {
+    out[k] = { n: ns[k], perCall: bodies[k].perCall ?? 1, samples: samples[k], ...summarize(samples[k]) };
+  }
+  return out;
+}
+
+let gcFn;
+/** global.gc, exposed at run time if the process was not started with --expose-gc. */
+export function getGc() {
+  if (gcFn) return gcFn;
+  if (typeof globalThis.gc === 'function') {
+    gcFn = globalThis.gc;
+  } else {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc');
+  }
+  return gcFn;
+}
+
+/**
+ * Heap bytes allocated per operation by a synchronous body, over n operations.
+ * Allocation = (used heap after − used heap before) + what every GC during the loop
+ * freed (from v8.GCProfiler), so young-generation scavenges do not hide it.
+ * Also reports the raw process.memoryUsage().heapUsed delta and the GC count.
+ */
+export function allocationPerOp(fn, n) {
+  const gc = getGc();
+  gc();
+  gc();
+  const profiler = new v8.GCProfiler();
+  const mu0 = process.memoryUsage().heapUsed;
+  profiler.start();
+  const h0 = v8.getHeapStatistics().used_heap_size;
+  fn(n);
+  const h1 = v8.getHeapStatistics().used_heap_size;
+  const data = profiler.stop();
+  const mu1 = process.memoryUsage().heapUsed;
+  let freed = 0;
+  let scavenges = 0;
+  let fullGcs = 0;
+  for (const st of data.statistics) {
+    freed += st.beforeGC.heapStatistics.usedHeapSize - st.afterGC.heapStatistics.usedHeapSize;
+    if (st.gcType === 'Scavenge' || st.gcType === 'MinorMarkSweep' || st.gcType === 'MinorMarkCompact') scavenges++;
+    else fullGcs++;
+  }
+  const allocated = h1 - h0 + freed;
+  return {
+    ops: n,
+    bytes_per_op: allocated / n,
+    heap_used_delta: mu1 - mu0,
+    scavenges,
+    full_gcs: fullGcs,
+  };
+}

@@ -1,0 +1,65 @@
+/** The human-readable table of results. */
+
+function fmtNs(ns) {
+  if (ns == null) return '—';
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e4) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  if (ns >= 10) return `${ns.toFixed(0)} ns`;
+  return `${ns.toFixed(2)} ns`;
+}
+
+function fmtSpread(s) {
+  if (!s) return '';
+  return `±${(s.rel_iqr * 50).toFixed(0)}%`;
+}
+
+function fmtRatio(r) {
+  if (r == null) return '—';
+  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2);
+}
+
+function metCell(row) {
+  if (row.status === 'skipped') return 'skipped';
+  if (row.status === 'error') return 'ERROR';
+  if (row.met == null) return 'n/a';
+  return row.met ? 'yes' : 'NO';
+}
+
+/** Rows as an aligned text table, followed by the notes. */
+export function formatTable(rows, machine) {
+  const head = ['benchmark', 'machport', 'spread', 'baseline', 'baseline', 'spread', 'ratio', 'target', 'met'];
+  const lines = rows.map((r) => [
+    r.name,
+    fmtNs(r.machport_ns),
+    fmtSpread(r.spread?.machport),
+    r.baseline ?? '',
+    fmtNs(r.baseline_ns),
+    fmtSpread(r.spread?.baseline),
+    fmtRatio(r.ratio),
+    r.target,
+    metCell(r),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const fmt = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+  const out = [];
+  if (machine) {
+    out.push(`machine: ${machine.cpu_model}, ${machine.cores} cores, ${machine.os} ${machine.arch}, Node ${machine.node}`);
+    out.push('');
+  }
+  out.push(fmt(head));
+  out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) out.push(fmt(l));
+  out.push('');
+  out.push('ratio: compare rows = baseline / machport (higher is better); scale rows = large size / small size (lower is better).');
+  out.push('times are medians per operation; spread = ± half the interquartile range, relative to the median.');
+  const notes = rows.filter((r) => r.note || r.extra);
+  if (notes.length) {
+    out.push('');
+    for (const r of notes) {
+      if (r.note) out.push(`- ${r.name}: ${r.note}`);
+      if (r.extra) out.push(`  ${r.name} details: ${JSON.stringify(r.extra)}`);
+    }
+  }
+  return out.join('\n');
+}
