@@ -10,3 +10,4 @@ export * from './vm_statistics64.js';
 export * from './mach_task_basic_info.js';
 export * from './task_basic_info.js';
 export * from './audit_token.js';
+export * from './mach_port_info.js';
