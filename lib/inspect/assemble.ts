@@ -1,0 +1,209 @@
+/**
+ * Turns raw spaces into inspections: classifies each name, inverts port-set memberships,
+ * and resolves the other end of every right by matching port identities across all the
+ * spaces given (as lsmp matches iin_object values). Linear in the total number of names
+ * (one pass to index, one to build), apart from sorting a space that is not already in
+ * name order.
+ * @module
+ */
+import * as C from '../constants.js';
+import { kobjectLabel, kobjectTypeName, portFlagNames, TASK_KOBJECT_TYPES } from './names.js';
+import type { RawEntry, RawTaskSpace } from './raw.js';
+import type {
+  Holder,
+  InspectionSummary,
+  KobjectInfo,
+  Peer,
+  PortEntry,
+  ProcessRef,
+  ReceiveStatus,
+  RequestName,
+  RightName,
+  TaskInspection,
+} from './types.js';
+
+interface Located {
+  space: RawTaskSpace;
+  entry: RawEntry;
+}
+
+/** The rights a raw type word denotes, in a fixed order. */
+export function rightsOf(type: number): RightName[] {
+  const rights: RightName[] = [];
+  if (type & C.MACH_PORT_TYPE_RECEIVE) rights.push('receive');
+  if (type & C.MACH_PORT_TYPE_SEND) rights.push('send');
+  if (type & C.MACH_PORT_TYPE_SEND_ONCE) rights.push('send-once');
+  if (type & C.MACH_PORT_TYPE_PORT_SET) rights.push('port-set');
+  if (type & C.MACH_PORT_TYPE_DEAD_NAME) rights.push('dead-name');
+  return rights;
+}
+
+function truthy(v: boolean | number | undefined): boolean {
+  return v === true || (typeof v === 'number' && v !== 0);
+}
+
+function isSorted(entries: RawEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (entries[i - 1]!.name >>> 0 > entries[i]!.name >>> 0) return false;
+  return true;
+}
+
+/**
+ * Build inspections for `targets` (indexes into `spaces`, default all), resolving peers
+ * and holders across every space in `spaces`.
+ */
+export function assembleInspections(spaces: RawTaskSpace[], targets?: number[]): TaskInspection[] {
+  // Index: receive rights by identity; send/send-once holders by identity; task ports by identity.
+  const receivers = new Map<number, Located>();
+  const holders = new Map<number, Located[]>();
+  const taskPorts = new Map<number, RawTaskSpace>();
+  for (const space of spaces) {
+    if (space.taskPortObject) taskPorts.set(space.taskPortObject, space);
+    for (const entry of space.entries) {
+      if (!entry.object) continue;
+      if (entry.type & C.MACH_PORT_TYPE_RECEIVE) {
+        receivers.set(entry.object, { space, entry });
+      } else if (entry.type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {
+        let list = holders.get(entry.object);
+        if (!list) holders.set(entry.object, (list = []));
+        list.push({ space, entry });
+      }
+    }
+  }
+  const wanted = targets ?? spaces.map((_, i) => i);
+  return wanted.map((i) => buildTask(spaces[i]!, receivers, holders, taskPorts));
+}
+
+function buildTask(
+  space: RawTaskSpace,
+  receivers: Map<number, Located>,
+  holders: Map<number, Located[]>,
+  taskPorts: Map<number, RawTaskSpace>,
+): TaskInspection {
+  const entries = isSorted(space.entries) ? space.entries : [...space.entries].sort((a, b) => (a.name >>> 0) - (b.name >>> 0));
+
+  // Invert set memberships within this space.
+  const setsOf = new Map<number, number[]>();
+  for (const e of entries) {
+    if (!(e.type & C.MACH_PORT_TYPE_PORT_SET) || !e.members) continue;
+    for (const m of e.members) {
+      let list = setsOf.get(m);
+      if (!list) setsOf.set(m, (list = []));
+      list.push(e.name);
+    }
+  }
+
+  const summary: InspectionSummary = { total: 0, send: 0, receive: 0, sendOnce: 0, portSet: 0, deadName: 0, dnrequest: 0 };
+  const ports: PortEntry[] = [];
+  for (const e of entries) {
+    const type = e.type >>> 0;
+    if ((type & C.MACH_PORT_TYPE_ALL_RIGHTS) === 0) continue; // a free slot
+    summary.total++;
+    if (type & C.MACH_PORT_TYPE_SEND) summary.send++;
+    if (type & C.MACH_PORT_TYPE_RECEIVE) summary.receive++;
+    if (type & C.MACH_PORT_TYPE_SEND_ONCE) summary.sendOnce++;
+    if (type & C.MACH_PORT_TYPE_PORT_SET) summary.portSet++;
+    if (type & C.MACH_PORT_TYPE_DEAD_NAME) summary.deadName++;
+    if (type & C.MACH_PORT_TYPE_DNREQUEST) summary.dnrequest++;
+    ports.push(buildEntry(space, e, type, setsOf, receivers, holders, taskPorts));
+  }
+  return { backend: space.backend, pid: space.pid, process: space.process, self: space.self, ports, summary };
+}
+
+function buildEntry(
+  space: RawTaskSpace,
+  e: RawEntry,
+  type: number,
+  setsOf: Map<number, number[]>,
+  receivers: Map<number, Located>,
+  holders: Map<number, Located[]>,
+  taskPorts: Map<number, RawTaskSpace>,
+): PortEntry {
+  const requests: RequestName[] = [];
+  if (type & C.MACH_PORT_TYPE_DNREQUEST) requests.push('dead-name');
+  if (type & (C.MACH_PORT_TYPE_SPREQUEST | C.MACH_PORT_TYPE_SPREQUEST_DELAYED)) requests.push('send-possible');
+
+  let receive: ReceiveStatus | null = null;
+  let holderList: Holder[] | null = null;
+  if (type & C.MACH_PORT_TYPE_RECEIVE) {
+    const s = e.status;
+    if (s && truthy(s.nsrequest)) requests.push('no-senders');
+    if (s && truthy(s.pdrequest)) requests.push('port-destroyed');
+    receive = {
+      qlimit: s?.qlimit ?? 0,
+      msgcount: s?.msgcount ?? 0,
+      seqno: s?.seqno ?? 0,
+      mscount: s?.mscount ?? 0,
+      sorights: s?.sorights ?? 0,
+      srights: truthy(s?.srights),
+      flags: portFlagNames(s?.flags ?? 0),
+      flagBits: s?.flags ?? 0,
+      context: s?.context ?? 0n,
+      boosts: s?.boosts ?? 0,
+      sets: [...(setsOf.get(e.name) ?? [])].sort((a, b) => (a >>> 0) - (b >>> 0)),
+    };
+    holderList = (e.object ? (holders.get(e.object) ?? []) : []).map(({ space: hs, entry: he }) => ({
+      pid: hs.pid,
+      process: hs.process,
+      name: he.name,
+      rights: rightsOf(he.type),
+      urefs: he.urefs,
+      deadNameRequest: (he.type & C.MACH_PORT_TYPE_DNREQUEST) !== 0,
+    }));
+  }
+
+  let members: number[] | null = null;
+  if (type & C.MACH_PORT_TYPE_PORT_SET) members = [...(e.members ?? [])].sort((a, b) => (a >>> 0) - (b >>> 0));
+
+  let kobject: KobjectInfo | null = null;
+  let peer: Peer | null = null;
+  if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE) && !(type & C.MACH_PORT_TYPE_RECEIVE)) {
+    if (e.kobject && e.kobject.type !== C.IKOT_NONE) {
+      kobject = { type: e.kobject.type, typeName: kobjectTypeName(e.kobject.type), label: kobjectLabel(e.kobject.type) };
+      if (TASK_KOBJECT_TYPES.has(e.kobject.type)) {
+        const target: ProcessRef | undefined = e.kobjectTask ?? (e.object ? taskPorts.get(e.object) : undefined);
+        if (target) kobject.task = { pid: target.pid, process: target.process, self: target.pid === space.pid };
+      }
+      peer = { state: 'kernel' };
+    } else {
+      peer = resolvePeer(e, receivers);
+    }
+  }
+
+  return {
+    name: e.name >>> 0,
+    object: e.object >>> 0,
+    type,
+    rights: rightsOf(type),
+    urefs: e.urefs,
+    requests,
+    receive,
+    members,
+    kobject,
+    peer,
+    holders: holderList,
+  };
+}
+
+function resolvePeer(e: RawEntry, receivers: Map<number, Located>): Peer {
+  if (e.portState === 'dead') return { state: 'dead' };
+  const found = e.object ? receivers.get(e.object) : undefined;
+  if (found) {
+    const s = found.entry.status;
+    return {
+      state: 'task',
+      pid: found.space.pid,
+      process: found.space.process,
+      name: found.entry.name >>> 0,
+      qlimit: s?.qlimit ?? 0,
+      msgcount: s?.msgcount ?? 0,
+    };
+  }
+  if (e.portState === 'in-transit') return { state: 'in-transit' };
+  if (e.receiver) {
+    // The backend knows the receiver although its task was not inspected (the emulator can tell).
+    const peer: Peer = { state: 'task', pid: e.receiver.pid, process: e.receiver.process };
+    if (e.receiver.name !== undefined) peer.name = e.receiver.name;
+    return peer;
+  }
+  return { state: 'unknown' };
+}

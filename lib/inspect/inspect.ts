@@ -1,0 +1,161 @@
+/**
+ * `inspectTask`, `inspectSelf` and `inspectAll`: lsmp as a library call, on the emulator
+ * (any task of any Kernel) and on the real kernel (any pid task_read_for_pid allows).
+ * Peers are resolved across every task the caller can read, as lsmp does when run as root.
+ * @module
+ */
+import { currentBackend } from '../backend.js';
+import * as nativeModule from '../native/index.js';
+import type { MachApi } from '../types.js';
+import { assembleInspections } from './assemble.js';
+import {
+  emulatedTasksOf,
+  kernelOfTask,
+  processEmulatedKernel,
+  processEmulatedTask,
+  readEmulatedSpace,
+  type EmulatedTaskLike,
+  type KernelLike,
+} from './emulator.js';
+import { failure, InspectError, noSuchProcess } from './errors.js';
+import { readAllNative, readNativePid, type NativeIntrospection } from './native.js';
+import type { RawTaskSpace } from './raw.js';
+import type { InspectBackend, InspectionReport, TaskInspection } from './types.js';
+
+/** Options of the inspection calls. */
+export interface InspectOptions {
+  /** Which backend a pid refers to (default: the active backend; `kernel` implies the emulator). */
+  backend?: InspectBackend;
+  /** Emulator: the kernel whose tasks pids refer to and `inspectAll` lists (default: this process's emulated kernel). */
+  kernel?: KernelLike;
+  /** Native: the MachApi and introspection primitives to use (default: lib/native's). */
+  native?: { api: MachApi; introspection: NativeIntrospection };
+  /**
+   * Resolve the other end of rights across every task the caller may read (default true).
+   * False inspects only the task asked for: peers in other tasks show as `unknown`
+   * (except on the emulator, whose kernel still names the receiver).
+   */
+  peers?: boolean;
+}
+
+/** The backend inspections go to with these options, and why the native one is not used when it is not. */
+export function activeInspectBackend(options: InspectOptions = {}): { name: InspectBackend; reason?: string } {
+  if (options.backend) return { name: options.backend };
+  if (options.kernel) return { name: 'emulator' };
+  if (options.native) return { name: 'native' };
+  const b = currentBackend();
+  return b.reason !== undefined ? { name: b.name, reason: b.reason } : { name: b.name };
+}
+
+/** What lib/native must export for native inspection (see docs/LSMP.md). */
+type NativeIntrospectionLoader = () => { introspection?: NativeIntrospection; reason?: string };
+
+function nativeParts(options: InspectOptions): { api: MachApi; introspection: NativeIntrospection } {
+  if (options.native) return options.native;
+  const loaded = nativeModule.loadNativeApi();
+  if (!loaded.api) throw new Error(`the native backend is not available: ${loaded.reason}`);
+  const loader = (nativeModule as unknown as Record<string, unknown>)['loadNativeIntrospection'] as NativeIntrospectionLoader | undefined;
+  if (typeof loader !== 'function') throw new Error('the native backend does not provide introspection (loadNativeIntrospection) in this build');
+  const got = loader();
+  if (!got.introspection) throw new Error(`native introspection is not available: ${got.reason ?? 'unknown reason'}`);
+  return { api: loaded.api, introspection: got.introspection };
+}
+
+function emulatorKernel(options: InspectOptions): KernelLike {
+  return options.kernel ?? processEmulatedKernel();
+}
+
+function inspectEmulated(task: EmulatedTaskLike, options: InspectOptions): TaskInspection {
+  const self = task === safeProcessTask();
+  if (options.peers === false) return assembleInspections([readEmulatedSpace(task, self)])[0]!;
+  const kernel = kernelOfTask(task);
+  const tasks = kernel ? emulatedTasksOf(kernel) : [task];
+  if (!tasks.includes(task)) tasks.push(task);
+  const processTask = safeProcessTask();
+  const spaces = tasks.map((t) => readEmulatedSpace(t, t === processTask));
+  return assembleInspections(spaces, [tasks.indexOf(task)])[0]!;
+}
+
+let processTaskCache: { task: EmulatedTaskLike | undefined } | undefined;
+function safeProcessTask(): EmulatedTaskLike | undefined {
+  if (processTaskCache) return processTaskCache.task;
+  // Only look when the emulator serves this process: never create its task as a side effect otherwise.
+  let task: EmulatedTaskLike | undefined;
+  try {
+    task = currentBackend().name === 'emulator' ? processEmulatedTask() : undefined;
+  } catch {
+    task = undefined;
+  }
+  processTaskCache = { task };
+  return task;
+}
+
+function describeTasks(tasks: EmulatedTaskLike[]): string {
+  const shown = tasks.slice(0, 8).map((t) => `${t.pid} ${t.name}`).join(', ');
+  return tasks.length > 8 ? `${shown}, …` : shown;
+}
+
+/**
+ * Inspect one task: an emulated task, or a pid (on the backend `options` selects: on the
+ * emulator a task of the process's emulated kernel or of `options.kernel`; natively any
+ * process task_read_for_pid allows). Throws {@link InspectError} for a missing process or
+ * one the caller may not read.
+ */
+export function inspectTask(task: EmulatedTaskLike | number, options: InspectOptions = {}): TaskInspection {
+  if (typeof task !== 'number') return inspectEmulated(task, options);
+  const pid = task;
+  const backend = activeInspectBackend(options).name;
+  if (backend === 'emulator') {
+    const kernel = emulatorKernel(options);
+    const tasks = emulatedTasksOf(kernel);
+    const found = tasks.find((t) => t.pid === pid);
+    if (!found) throw noSuchProcess(pid, ` in the emulated kernel (its tasks: ${describeTasks(tasks)})`);
+    return inspectEmulated(found, { ...options, kernel });
+  }
+  const { api, introspection } = nativeParts(options);
+  const target = readNativePid(api, introspection, pid);
+  if (options.peers === false) return assembleInspections([target])[0]!;
+  const { spaces } = readAllNative(api, introspection);
+  const others = spaces.filter((s) => s.pid !== pid);
+  return assembleInspections([target, ...others], [0])[0]!;
+}
+
+/** Inspect the calling process's own task on the active backend (always permitted). */
+export function inspectSelf(options: InspectOptions = {}): TaskInspection {
+  const backend = activeInspectBackend(options).name;
+  if (backend === 'emulator') {
+    if (options.kernel) {
+      const own = emulatedTasksOf(options.kernel).find((t) => t === safeProcessTask());
+      if (!own) throw noSuchProcess(process.pid, ' in the given emulated kernel (this process\'s task lives in its own kernel)');
+      return inspectEmulated(own, options);
+    }
+    let own: EmulatedTaskLike;
+    try {
+      own = processEmulatedTask();
+    } catch (e) {
+      throw failure(process.pid, e, 'creating the emulated process task');
+    }
+    return inspectEmulated(own, options);
+  }
+  return inspectTask(process.pid, { ...options, backend: 'native' });
+}
+
+/**
+ * Inspect every task the caller may read: on the emulator every task of the kernel;
+ * natively every pid task_read_for_pid allows, the others under `unreadable` with the reason.
+ */
+export function inspectAll(options: InspectOptions = {}): InspectionReport {
+  const backend = activeInspectBackend(options).name;
+  if (backend === 'emulator') {
+    const kernel = emulatorKernel(options);
+    const tasks = emulatedTasksOf(kernel);
+    const processTask = safeProcessTask();
+    const spaces: RawTaskSpace[] = tasks.map((t) => readEmulatedSpace(t, t === processTask));
+    return { backend: 'emulator', tasks: assembleInspections(spaces), unreadable: [] };
+  }
+  const { api, introspection } = nativeParts(options);
+  const { spaces, unreadable } = readAllNative(api, introspection);
+  return { backend: 'native', tasks: assembleInspections(spaces), unreadable };
+}
+
+export { InspectError };
