@@ -1,0 +1,100 @@
+// Shared helpers of the rights tests: emulated tasks and exact views of a task's names.
+import { expect } from 'vitest';
+import {
+  MACH_PORT_RIGHT_DEAD_NAME,
+  MACH_PORT_RIGHT_SEND,
+  MACH_PORT_RIGHT_SEND_ONCE,
+  MACH_PORT_TYPE_DEAD_NAME,
+  MACH_PORT_TYPE_SEND,
+  MACH_PORT_TYPE_SEND_ONCE,
+} from '../../lib/constants.js';
+import { Kernel } from '../../lib/emulator/index.js';
+import type { MachApi } from '../../lib/types.js';
+import { MachError } from '../../lib/errors.js';
+
+export interface World {
+  kernel: Kernel;
+  a: MachApi;
+  b: MachApi;
+}
+
+/** A fresh kernel with two tasks. */
+export function world(): World {
+  const kernel = new Kernel();
+  const a = kernel.createTask({ name: 'a' }) as unknown as MachApi;
+  const b = kernel.createTask({ name: 'b' }) as unknown as MachApi;
+  return { kernel, a, b };
+}
+
+/** The kernel's own consistency check, when the core provides one. */
+export function checkInvariants(kernel: Kernel): void {
+  const k = kernel as unknown as { checkInvariants?: () => unknown };
+  if (typeof k.checkInvariants === 'function') {
+    const r = k.checkInvariants();
+    if (Array.isArray(r)) expect(r).toEqual([]);
+  }
+}
+
+/** mach_port_get_refs, 0 when the name holds no such right (or is gone). */
+export function refs(api: MachApi, name: number, right: number): number {
+  try {
+    return api.mach_port_get_refs(api.mach_task_self(), name, right);
+  } catch {
+    return 0;
+  }
+}
+
+/** mach_port_type, or the MachError code when the name is not there. */
+export function typeOf(api: MachApi, name: number): number | string {
+  try {
+    return api.mach_port_type(api.mach_task_self(), name);
+  } catch (err) {
+    if (err instanceof MachError) return err.code;
+    throw err;
+  }
+}
+
+/** Every name of a task with its type and user references, as sorted lines (an lsmp in miniature). */
+export function space(api: MachApi): string[] {
+  const { names, types } = api.mach_port_names(api.mach_task_self());
+  return names
+    .map((n, i) => {
+      const t = types[i]! >>> 0;
+      const urefs = [
+        t & MACH_PORT_TYPE_SEND ? `s${refs(api, n, MACH_PORT_RIGHT_SEND)}` : '',
+        t & MACH_PORT_TYPE_SEND_ONCE ? `o${refs(api, n, MACH_PORT_RIGHT_SEND_ONCE)}` : '',
+        t & MACH_PORT_TYPE_DEAD_NAME ? `d${refs(api, n, MACH_PORT_RIGHT_DEAD_NAME)}` : '',
+      ].join('');
+      return `0x${n.toString(16)} type=0x${t.toString(16)} ${urefs}`;
+    })
+    .sort();
+}
+
+/** Let queued promise callbacks and timers run. */
+export function tick(ms = 0): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Expect a MachError with the given symbolic code. */
+export async function rejectsWith(p: Promise<unknown>, code: string): Promise<MachError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(MachError);
+    expect((err as MachError).code).toBe(code);
+    return err as MachError;
+  }
+  throw new Error(`expected a rejection with ${code}`);
+}
+
+/** Expect a synchronous MachError with the given code. */
+export function throwsWith(fn: () => unknown, code: string): MachError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(MachError);
+    expect((err as MachError).code).toBe(code);
+    return err as MachError;
+  }
+  throw new Error(`expected a throw with ${code}`);
+}
