@@ -4,6 +4,8 @@
  * @module
  */
 import { runDemo } from './demo.js';
+import { runLookup } from './lookup.js';
+import { runLsmp } from './lsmp.js';
 
 /** A CLI command: gets its own arguments and a writer, returns the exit code. */
 export type Command = (args: string[], out: (line: string) => void) => Promise<number>;
@@ -12,11 +14,16 @@ const USAGE = `usage: machport <command> [options]
 
 commands:
   demo                 two tasks exchange a service, rights, OOL memory and a reply
+  lsmp [-p PID | --all] [--json] [--emulator-demo]
+                       the Mach ports a task holds, with rights and peers (like Apple's lsmp)
+  lookup SERVICE       bootstrap_look_up SERVICE on the active backend
   help                 this text
 `;
 
 const commands = new Map<string, Command>([
   ['demo', (_args, out) => runDemo(out)],
+  ['lsmp', (args, out) => runLsmp(args, out)],
+  ['lookup', (args, out) => runLookup(args, out)],
 ]);
 
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */

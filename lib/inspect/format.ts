@@ -257,7 +257,7 @@ export interface LsmpJsonPort {
   } | null;
   members: string[] | null;
   kobject: { type: number; typeName: string; label: string; task?: { pid: number; process: string; self: boolean } } | null;
-  peer: { state: string; pid?: number; process?: string; name?: string; qlimit?: number; msgcount?: number } | null;
+  peer: (Omit<Peer, 'name'> & { name?: string }) | null;
   holders: Array<{ pid: number; process: string; name: string; rights: string[]; urefs: number; deadNameRequest: boolean }> | null;
 }
 
