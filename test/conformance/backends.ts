@@ -1,0 +1,137 @@
+/**
+ * The backends the conformance suite runs against, and what each can do.
+ *
+ * - `emulator`: the pure-TypeScript kernel. Every scenario gets a fresh `Kernel`, so
+ *   tasks start with a fresh IPC space, a second task of the same kernel can be
+ *   created (`peerTask`) and tasks can be terminated.
+ * - `native`: the real kernel through the Darwin addon. Only this process's own task
+ *   exists: no peer tasks, no termination, and names already taken by dyld and
+ *   libSystem, so scenarios must not assume name values there.
+ *
+ * A scenario states what it needs (`needs: ['peer', …]`); a backend lacking a
+ * capability reports the scenario as skipped with the reason in its name.
+ * @module
+ */
+import type { MachApi } from '../../lib/types.js';
+import { loadNativeApi } from '../../lib/native/index.js';
+
+/**
+ * What a scenario may need beyond a task of its own.
+ * - `peer`: a second task of the same kernel (rights move between them in messages).
+ * - `terminate`: terminating a task (S99).
+ * - `fatal-guard`: the scenario provokes an always-fatal EXC_GUARD
+ *   (kGUARD_EXC_* ≤ kGUARD_EXC_MSG_FILTERED): macOS kills the process, the emulator
+ *   throws MachGuardError.
+ * - `fresh-space`: the scenario depends on the name values of a fresh IPC space
+ *   (first names use generation 0x03, a freed index is reused first). Deterministic
+ *   only in a space nobody else has touched.
+ * - `invariants`: the scenario checks kernel-wide bookkeeping the emulator exposes.
+ */
+export type Capability = 'peer' | 'terminate' | 'fatal-guard' | 'fresh-space' | 'invariants';
+
+/** One backend of the suite. */
+export interface Backend {
+  readonly name: 'emulator' | 'native';
+  /** Whether the backend can run at all on this machine. */
+  readonly available: boolean;
+  /** Why it is not available. */
+  readonly reason?: string;
+  /** Why a capability is missing (undefined: the backend has it). */
+  missing(cap: Capability): string | undefined;
+  /** A task for one scenario (emulator: a fresh Kernel and a task in it). */
+  newTask(): MachApi;
+  /** A second task of the kernel of the latest `newTask()` (emulator only). */
+  peerTask?(): MachApi;
+  /** Terminate a task made by newTask/peerTask (emulator only). */
+  terminate?(task: MachApi): void;
+  /** Check the current kernel's internal consistency (emulator only). */
+  checkInvariants?(): void;
+}
+
+// ---------------------------------------------------------------------------
+// Emulator
+
+/** The part of the emulator's Kernel this suite uses. */
+interface EmulatorKernel {
+  createTask(options?: { name?: string }): MachApi & { terminate(): void };
+  checkInvariants?(): void;
+}
+interface EmulatorModule {
+  Kernel: new () => EmulatorKernel;
+}
+
+async function loadEmulator(): Promise<{ mod?: EmulatorModule; reason: string }> {
+  // Imported by a computed specifier so that this file typechecks while the
+  // emulator is being written; once it exists the import is an ordinary one.
+  const specifier = ['..', '..', 'lib', 'emulator', 'index.js'].join('/');
+  try {
+    const mod = (await import(specifier)) as Partial<EmulatorModule>;
+    if (typeof mod.Kernel !== 'function') return { reason: 'lib/emulator/index.ts does not export Kernel yet' };
+    return { mod: mod as EmulatorModule, reason: '' };
+  } catch (err) {
+    return { reason: `the emulator cannot be loaded: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+function emulatorBackend(mod: EmulatorModule | undefined, reason: string): Backend {
+  let kernel: EmulatorKernel | undefined;
+  let counter = 0;
+  return {
+    name: 'emulator',
+    available: mod !== undefined,
+    reason: mod ? undefined : reason,
+    missing: () => undefined,
+    newTask() {
+      if (!mod) throw new Error(reason);
+      kernel = new mod.Kernel();
+      counter = 0;
+      return kernel.createTask({ name: 'conformance-a' });
+    },
+    peerTask() {
+      if (!kernel) throw new Error('peerTask() before newTask()');
+      counter += 1;
+      return kernel.createTask({ name: `conformance-peer-${counter}` });
+    },
+    terminate(task: MachApi) {
+      const t = task as MachApi & { terminate?: () => void };
+      if (typeof t.terminate !== 'function') throw new Error('this task cannot be terminated');
+      t.terminate();
+    },
+    checkInvariants() {
+      kernel?.checkInvariants?.();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Native
+
+const NATIVE_MISSING: Record<Capability, string | undefined> = {
+  peer: 'needs a peer task (the native backend has only this process’s own task)',
+  terminate: 'needs to terminate a task (the native backend cannot terminate its own process)',
+  'fatal-guard': 'provokes an always-fatal EXC_GUARD: macOS would kill this process',
+  'fresh-space': 'depends on name values of a fresh IPC space (dyld and libSystem already took names here)',
+  invariants: 'checks emulator bookkeeping',
+};
+
+function nativeBackend(): Backend {
+  const loaded = loadNativeApi();
+  const api = loaded.api;
+  return {
+    name: 'native',
+    available: api !== undefined,
+    reason: api ? undefined : loaded.reason,
+    missing: (cap) => NATIVE_MISSING[cap],
+    newTask() {
+      if (!api) throw new Error(loaded.reason);
+      return api;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+const emulator = await loadEmulator();
+
+/** Every backend of the suite, available or not (unavailable ones report their scenarios as skipped). */
+export const backends: readonly Backend[] = [emulatorBackend(emulator.mod, emulator.reason), nativeBackend()];
