@@ -41,6 +41,12 @@ export interface OolDescriptor {
   copy?: number;
   /** Size in bytes; defaults to data.byteLength. */
   size?: number;
+  /**
+   * The region's address in the sender's or receiver's address space, when a wire
+   * decoder saw one but was not asked to read the memory (machport/message's
+   * decodeMessage without a resolver, decodeSendBuffer). Ignored on send.
+   */
+  address?: bigint;
 }
 
 /** mach_msg_ool_ports_descriptor64_t: an out-of-line array of rights. */
@@ -50,6 +56,10 @@ export interface OolPortsDescriptor {
   disposition: number;
   deallocate?: boolean;
   copy?: number;
+  /** The array's address, when a wire decoder saw one but did not read the names (see OolDescriptor.address). Ignored on send. */
+  address?: bigint;
+  /** The descriptor's count, when a wire decoder did not read the names (then `names` is empty). Ignored on send. */
+  count?: number;
 }
 
 /** mach_msg_guarded_port_descriptor64_t. */
@@ -70,7 +80,7 @@ export interface MachMessage {
   header: MachMsgHeader;
   /** Present iff MACH_MSGH_BITS_COMPLEX is set in msgh_bits. */
   descriptors?: MachMsgDescriptor[];
-  /** The inline bytes after the descriptors; length must be a multiple of 4 to be sent as is (it is padded otherwise). */
+  /** The inline bytes after the descriptors. Darwin requires the send size to be a multiple of 4: a body whose length is not is refused with MACH_SEND_MSG_TOO_SMALL. */
   body?: Uint8Array;
 }
 
@@ -99,6 +109,10 @@ export interface MachMsgTrailer {
   audit: AuditToken;
   /** The receiving port's context (mach_port_context_t), present from MACH_RCV_TRAILER_CTX. */
   context: bigint;
+  /** msgh_ad (mach_msg_filter_id), present in the 68-byte trailer (MACH_RCV_TRAILER_AV and up). */
+  ad?: number;
+  /** msgh_labels (msg_labels_t), present in the 68-byte trailer. */
+  labels?: { sender: number };
 }
 
 /** A received message: same shape as MachMessage, names in the receiver's space. */

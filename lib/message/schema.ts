@@ -1,0 +1,314 @@
+/**
+ * Message schemas: `defineMessage({ id, fields })` describes a message once, compiles
+ * it to a layout plan, and encodes values to MachMessages / decodes received messages
+ * to values, with the value types inferred from the fields.
+ *
+ * Layout, following MIG (bootstrap_cmds migcom; reference §4.1):
+ * - port, polyPort, ool and oolPorts fields become descriptors, in field order, and
+ *   make the message COMPLEX;
+ * - the other fields are inline data after the descriptors, preceded by the 8-byte NDR
+ *   record when there is any inline data (MIG omits NDR from messages without simple
+ *   arguments); ool and oolPorts fields put their count word at their place among the
+ *   inline data;
+ * - every top-level inline field is padded to 4 bytes; variable fields (varBytes,
+ *   varString, varArray) take only the room their value needs, so later fields move.
+ * Decoding does what a MIG server's type check does: COMPLEX bit, descriptor count
+ * and message size → MIG_BAD_ARGUMENTS; descriptor kinds, dispositions and OOL counts →
+ * MIG_TYPE_ERROR. The NDR record is not checked (nor is it by XNU or MIG on
+ * little-endian machines). Named struct members and the `id` check in decode are this
+ * package's design.
+ *
+ * Encoding compiles nothing per call: fixed offsets are precomputed, one body buffer is
+ * allocated per message (or none with `encodeBody(value, out)`), and fields write
+ * straight into it.
+ * @module
+ */
+import {
+  MACH_MSG_BODY_SIZE,
+  MACH_MSG_HEADER_SIZE,
+  MACH_MSGH_BITS,
+  MACH_MSGH_BITS_COMPLEX,
+  MACH_MSG_TYPE_COPY_SEND,
+  MACH_MSG_TYPE_MAKE_SEND_ONCE,
+  MIG_BAD_ID,
+  NDR_RECORD,
+} from '../constants.js';
+import { MachError } from '../errors.js';
+import type { MachMessage, MachMsgDescriptor, MachMsgHeader } from '../types.js';
+import { checkU32, describe } from './argument-checks.js';
+import { descriptorWireSize } from './descriptors.js';
+import { badArguments, pad4, type DescriptorField, type Field, type InlineField, type InputOf, type OutputOf, type Reader, type Writer } from './fields/field.js';
+import { MAX_SEND_SIZE } from './wire.js';
+
+/** The fields of a message, in order. */
+export type Fields = Record<string, Field>;
+
+/** What encode accepts for a set of fields. */
+export type SchemaInput<F extends Fields> = { [K in keyof F]: InputOf<F[K]> };
+/** What decode returns for a set of fields. */
+export type SchemaOutput<F extends Fields> = { [K in keyof F]: OutputOf<F[K]> };
+
+/** The header of a message to encode; msgh_id comes from the schema, COMPLEX from its fields. */
+export interface MessageHeaderInit {
+  msgh_remote_port: number;
+  msgh_local_port?: number;
+  msgh_voucher_port?: number;
+  /**
+   * Port dispositions and other bits. Defaults to MACH_MSGH_BITS(COPY_SEND,
+   * MAKE_SEND_ONCE) with a local port, MACH_MSGH_BITS(COPY_SEND, 0) without. The COMPLEX
+   * bit is set or cleared to match the schema.
+   */
+  msgh_bits?: number;
+}
+
+/** The parts of a message decode reads: a MachMessage or a ReceivedMessage. */
+export interface MessageLike {
+  header: Pick<MachMsgHeader, 'msgh_bits' | 'msgh_id'>;
+  descriptors?: MachMsgDescriptor[];
+  body?: Uint8Array;
+}
+
+/** What defineMessage takes. */
+export interface MessageSpec<F extends Fields> {
+  /** msgh_id. */
+  id: number;
+  fields: F;
+  /** Whether inline data starts with the NDR record; default: when there is inline data (MIG's rule). */
+  ndr?: boolean;
+}
+
+/** A compiled message schema. */
+export interface MessageSchema<F extends Fields> {
+  readonly id: number;
+  readonly fields: F;
+  /** True when the message carries descriptors (COMPLEX). */
+  readonly complex: boolean;
+  readonly descriptorCount: number;
+  /** Whether the inline data starts with the NDR record. */
+  readonly ndr: boolean;
+  /** msgh_size of the smallest message (variable fields empty). */
+  readonly minSize: number;
+  /** msgh_size of the largest message (variable fields full; Infinity when a field is unbounded). */
+  readonly maxSize: number;
+  /** msgh_size when every message has the same size, else undefined. */
+  readonly fixedSize: number | undefined;
+  /** Byte length of the inline body (NDR included) for `value`. */
+  bodySize(value: SchemaInput<F>): number;
+  /**
+   * Writes the inline body (NDR record and inline fields) for `value` into `out` (from
+   * offset 0) when it has room, else into a new array; returns the body bytes.
+   */
+  encodeBody(value: SchemaInput<F>, out?: Uint8Array): Uint8Array;
+  /** The descriptors for `value`, in field order (empty for a simple message). */
+  encodeDescriptors(value: SchemaInput<F>): MachMsgDescriptor[];
+  /**
+   * A MachMessage for `value` addressed by `header`. Throws TypeError for values of the
+   * wrong shape, MachError MIG_ARRAY_TOO_LARGE for variable data over its maximum.
+   */
+  encode(value: SchemaInput<F>, header: MessageHeaderInit): MachMessage;
+  /**
+   * The value a message carries. Throws MachError MIG_BAD_ID for another msgh_id,
+   * MIG_BAD_ARGUMENTS for a wrong COMPLEX bit, descriptor count or size, MIG_TYPE_ERROR
+   * for wrong descriptors.
+   */
+  decode(message: MessageLike): SchemaOutput<F>;
+}
+
+interface Slot {
+  key: string;
+  field: Field;
+  /** True for the inline count word of a counted descriptor field. */
+  isCount: boolean;
+  /** Offset from the start of the body when every earlier slot is fixed, else -1. */
+  offset: number;
+  /** Padded size of a fixed slot, -1 for a variable one. */
+  fixedSize: number;
+}
+
+function checkFields(fields: unknown): Array<[string, Field]> {
+  if (typeof fields !== 'object' || fields === null) throw new TypeError(`fields must be an object, got ${describe(fields)}`);
+  const entries = Object.entries(fields as Record<string, unknown>);
+  for (const [key, f] of entries) {
+    const kind = (f as Field | null)?.kind;
+    if (kind !== 'inline' && kind !== 'descriptor') throw new TypeError(`field ${key} is not a field kind (int32, port(…), …)`);
+  }
+  return entries as Array<[string, Field]>;
+}
+
+/** Defines a message: `defineMessage({ id: 1000, fields: { name: cString(128), port: port(MACH_MSG_TYPE_MAKE_SEND) } })`. */
+export function defineMessage<const F extends Fields>(spec: MessageSpec<F>): MessageSchema<F> {
+  if (typeof spec !== 'object' || spec === null) throw new TypeError(`defineMessage takes { id, fields }, got ${describe(spec)}`);
+  const id = spec.id;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < -0x80000000 || id > 0x7fffffff) {
+    throw new TypeError(`id must be an int32 msgh_id, got ${describe(id)}`);
+  }
+  const entries = checkFields(spec.fields);
+  const descriptorFields: Array<{ key: string; field: DescriptorField<unknown> }> = [];
+  const slots: Slot[] = [];
+  for (const [key, field] of entries) {
+    if (field.kind === 'descriptor') {
+      descriptorFields.push({ key, field });
+      if (field.counted) slots.push({ key, field, isCount: true, offset: -1, fixedSize: 4 });
+    } else {
+      slots.push({ key, field, isCount: false, offset: -1, fixedSize: field.size === undefined ? -1 : pad4(field.size) });
+    }
+  }
+  const ndr = spec.ndr ?? slots.length > 0;
+  const ndrSize = ndr ? NDR_RECORD.length : 0;
+  let offset = ndrSize;
+  let minInline = ndrSize;
+  let maxInline = ndrSize;
+  for (const slot of slots) {
+    slot.offset = offset;
+    if (slot.fixedSize >= 0) {
+      if (offset >= 0) offset += slot.fixedSize;
+      minInline += slot.fixedSize;
+      maxInline += slot.fixedSize;
+    } else {
+      offset = -1;
+      const { min, max } = variableBounds(slot.field as InlineField<unknown>);
+      minInline += min;
+      maxInline += max;
+    }
+  }
+  const complex = descriptorFields.length > 0;
+  let descriptorBytes = 0;
+  for (const { field } of descriptorFields) descriptorBytes += descriptorWireSize(field.descriptorType);
+  const prefix = MACH_MSG_HEADER_SIZE + (complex ? MACH_MSG_BODY_SIZE + descriptorBytes : 0);
+  const fixedInline = offset >= 0 ? offset : undefined;
+  const minSize = prefix + minInline;
+  const maxSize = prefix + maxInline;
+  const fields = spec.fields;
+
+  const bodySize = (value: SchemaInput<F>): number => {
+    if (typeof value !== 'object' || value === null) throw new TypeError(`message value must be an object, got ${describe(value)}`);
+    if (fixedInline !== undefined) return fixedInline;
+    const v = value as Record<string, unknown>;
+    let size = ndrSize;
+    for (const slot of slots) {
+      size += slot.fixedSize >= 0 ? slot.fixedSize : pad4((slot.field as InlineField<unknown>).sizeOf(v[slot.key], slot.key));
+    }
+    return size;
+  };
+
+  const writeBody = (value: SchemaInput<F>, bytes: Uint8Array): void => {
+    const v = value as Record<string, unknown>;
+    const w: Writer = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes, pos: 0 };
+    if (ndr) bytes.set(NDR_RECORD, 0);
+    let pos = ndrSize;
+    for (const slot of slots) {
+      if (slot.offset >= 0) pos = slot.offset;
+      if (slot.isCount) {
+        const f = slot.field as DescriptorField<unknown>;
+        w.view.setUint32(pos, f.count(v[slot.key]), true);
+        pos += 4;
+        continue;
+      }
+      w.pos = pos;
+      (slot.field as InlineField<unknown>).write(w, v[slot.key], slot.key);
+      pos = w.pos;
+      const padded = pad4(pos);
+      if (padded !== pos) bytes.fill(0, pos, padded);
+      pos = padded;
+    }
+  };
+
+  const encodeDescriptors = (value: SchemaInput<F>): MachMsgDescriptor[] => {
+    const v = value as Record<string, unknown>;
+    const out: MachMsgDescriptor[] = new Array(descriptorFields.length);
+    for (let i = 0; i < descriptorFields.length; i++) {
+      const { key, field } = descriptorFields[i]!;
+      out[i] = field.toDescriptor(v[key], key);
+    }
+    return out;
+  };
+
+  const schema: MessageSchema<F> = {
+    id,
+    fields,
+    complex,
+    descriptorCount: descriptorFields.length,
+    ndr,
+    minSize,
+    maxSize,
+    fixedSize: fixedInline !== undefined ? prefix + fixedInline : undefined,
+    bodySize,
+    encodeBody(value, out) {
+      const size = bodySize(value);
+      const bytes = out !== undefined && out instanceof Uint8Array && out.byteLength >= size ? out.subarray(0, size) : new Uint8Array(size);
+      writeBody(value, bytes);
+      return bytes;
+    },
+    encodeDescriptors(value) {
+      if (typeof value !== 'object' || value === null) throw new TypeError(`message value must be an object, got ${describe(value)}`);
+      return encodeDescriptors(value);
+    },
+    encode(value, header) {
+      if (typeof header !== 'object' || header === null) throw new TypeError(`header must be an object, got ${describe(header)}`);
+      const local = checkU32(header.msgh_local_port ?? 0, 'msgh_local_port');
+      const bits =
+        header.msgh_bits !== undefined
+          ? checkU32(header.msgh_bits, 'msgh_bits')
+          : MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, local !== 0 ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
+      const descriptors = complex ? schema.encodeDescriptors(value) : undefined;
+      const body = schema.encodeBody(value);
+      const message: MachMessage = {
+        header: {
+          msgh_bits: (complex ? bits | MACH_MSGH_BITS_COMPLEX : bits & ~MACH_MSGH_BITS_COMPLEX) >>> 0,
+          msgh_remote_port: checkU32(header.msgh_remote_port, 'msgh_remote_port'),
+          msgh_local_port: local,
+          msgh_voucher_port: checkU32(header.msgh_voucher_port ?? 0, 'msgh_voucher_port'),
+          msgh_id: id,
+        },
+        body,
+      };
+      if (descriptors !== undefined) message.descriptors = descriptors;
+      return message;
+    },
+    decode(message) {
+      if (typeof message !== 'object' || message === null || typeof message.header !== 'object' || message.header === null) {
+        throw new TypeError(`decode takes a message, got ${describe(message)}`);
+      }
+      if (message.header.msgh_id !== id) throw new MachError(MIG_BAD_ID, `expected msgh_id ${id}, got ${message.header.msgh_id}`);
+      const isComplex = (message.header.msgh_bits & MACH_MSGH_BITS_COMPLEX) !== 0;
+      const descriptors = message.descriptors ?? [];
+      if (isComplex !== complex) throw badArguments('message', complex ? 'expected a complex message' : 'expected a simple message');
+      if (descriptors.length !== descriptorFields.length) {
+        throw badArguments('message', `expected ${descriptorFields.length} descriptors, got ${descriptors.length}`);
+      }
+      const body = message.body ?? new Uint8Array(0);
+      const length = body.byteLength;
+      if (length < minInline || length > maxInline || length % 4 !== 0) {
+        throw badArguments('message', `inline data of ${length} bytes, expected ${minInline === maxInline ? minInline : `${minInline}..${maxInline}`}`);
+      }
+      const r: Reader = { view: new DataView(body.buffer, body.byteOffset, length), bytes: body, pos: ndrSize, end: length };
+      const inline: Record<string, unknown> = {};
+      for (const slot of slots) {
+        if (slot.offset >= 0) r.pos = slot.offset;
+        if (slot.isCount) {
+          if (r.pos + 4 > length) throw badArguments(slot.key, 'count word missing');
+          inline[slot.key] = r.view.getUint32(r.pos, true);
+          r.pos += 4;
+          continue;
+        }
+        inline[slot.key] = (slot.field as InlineField<unknown>).read(r, slot.key);
+        r.pos = pad4(r.pos);
+      }
+      if (r.pos !== length) throw badArguments('message', `inline data of ${length} bytes, fields use ${r.pos}`);
+      const out: Record<string, unknown> = {};
+      let d = 0;
+      for (const [key, field] of entries) {
+        if (field.kind === 'inline') out[key] = inline[key];
+        else out[key] = field.fromDescriptor(descriptors[d++]!, field.counted ? (inline[key] as number) : 0, key);
+      }
+      return out as SchemaOutput<F>;
+    },
+  };
+  return Object.freeze(schema);
+}
+
+/** The smallest and largest padded size of a variable inline field. */
+function variableBounds(field: InlineField<unknown>): { min: number; max: number } {
+  const bounds = field.bounds ?? { min: 0, max: MAX_SEND_SIZE };
+  return { min: pad4(bounds.min), max: pad4(bounds.max) };
+}
