@@ -9,7 +9,7 @@
  * delta and the number of scavenges — to show whether the codec allocates per field.
  */
 import { allocationPerOp, measureSideBySide } from '../lib/measure.js';
-import { loadEmulator, loadMessage, Unavailable } from '../lib/machport.js';
+import { loadConstants, loadMessage, Unavailable } from '../lib/machport.js';
 import { compareRow } from '../lib/rows.js';
 
 export const meta = [
@@ -36,14 +36,69 @@ function jsonBody() {
 }
 
 /**
- * The machport side, built on whatever lib/message exports. Filled in against the
- * codec's real API; throws Unavailable while there is none.
+ * The machport side: a schema of five fields — three integers, a name_t-style string
+ * (cString(128), MIG's c_string[128]) and a port — encoded to a MachMessage
+ * (schema.encode) and decoded back (schema.decode), as a client builds a request and a
+ * server reads it. The port field uses MACH_MSG_TYPE_MOVE_SEND, whose received
+ * disposition (PORT_SEND) is the same number, so the encoded message decodes as is,
+ * without a kernel in between. A second body adds the wire step (encodeMessage to the
+ * 64-bit byte layout and decodeMessage back) for comparison with JSON's string; it is
+ * reported in extra, the row is the typed encode + decode.
  */
 async function codecBody() {
-  const msg = await loadMessage();
-  const { C } = await loadEmulator().catch(() => ({ C: null }));
-  const { makeCodecRoundTrip } = await import('./codec-adapter.js');
-  return makeCodecRoundTrip(msg, C, SAMPLE);
+  const M = await loadMessage();
+  const C = await loadConstants();
+  const schema = M.defineMessage({
+    id: 4242,
+    fields: {
+      op: M.int32,
+      flags: M.uint32,
+      offset: M.int32,
+      name: M.cString(128),
+      port: M.port(C.MACH_MSG_TYPE_MOVE_SEND),
+    },
+  });
+  const header = { msgh_remote_port: 0x1103 };
+  const value = { ...SAMPLE };
+  const check = schema.decode(schema.encode(value, header));
+  for (const k of Object.keys(SAMPLE)) {
+    if (check[k] !== SAMPLE[k]) throw new Error(`codec round trip changed ${k}: ${check[k]} != ${SAMPLE[k]}`);
+  }
+  let sink = 0;
+  const rcvOption = C.MACH_RCV_MSG;
+  // One send/receive buffer reused, with room for the trailer, as a C program keeps one.
+  const buffer = new Uint8Array(schema.fixedSize + 128);
+  return {
+    fn: (n) => {
+      for (let i = 0; i < n; i++) {
+        value.offset = i;
+        const back = schema.decode(schema.encode(value, header));
+        sink += back.offset;
+      }
+      return undefined;
+    },
+    wire: (n) => {
+      for (let i = 0; i < n; i++) {
+        value.offset = i;
+        M.encodeMessage(schema.encode(value, header), buffer);
+        const back = schema.decode(M.decodeMessage(buffer, rcvOption));
+        sink += back.offset;
+      }
+      return undefined;
+    },
+    encodeOnly: (n) => {
+      for (let i = 0; i < n; i++) {
+        value.offset = i;
+        sink += schema.encode(value, header).body.byteLength;
+      }
+      return undefined;
+    },
+    describe: {
+      fields: 'op: int32, flags: uint32, offset: int32, name: cString(128), port: port(MACH_MSG_TYPE_MOVE_SEND)',
+      message_size: schema.fixedSize,
+    },
+    sink: () => sink,
+  };
 }
 
 export async function run(cfg) {
@@ -58,16 +113,23 @@ export async function run(cfg) {
     unmeasurable = e.message;
   }
   const bodies = { baseline: { fn: base.fn } };
-  if (codec) bodies.machport = { fn: codec.fn };
+  if (codec) {
+    bodies.machport = { fn: codec.fn };
+    bodies.wire = { fn: codec.wire };
+  }
   const r = await measureSideBySide(bodies, cfg);
-  const ops = cfg.mode === 'tiny' ? 2_000 : 500_000;
+  const ops = cfg.mode === 'tiny' ? 2_000 : 200_000;
   const heap = { baseline: allocationPerOp(base.fn, ops) };
   if (codec) {
     heap.machport = allocationPerOp(codec.fn, ops);
-    if (codec.encodeOnly) heap.machport_encode_only = allocationPerOp(codec.encodeOnly, ops);
-    if (codec.decodeOnly) heap.machport_decode_only = allocationPerOp(codec.decodeOnly, ops);
+    heap.machport_encode_only = allocationPerOp(codec.encodeOnly, ops);
+    heap.machport_with_wire = allocationPerOp(codec.wire, ops);
   }
   const extra = { heap, object: SAMPLE };
-  if (codec?.describe) extra.codec = codec.describe;
+  if (codec) {
+    extra.codec = codec.describe;
+    extra.with_wire_ns = r.wire.median;
+    extra.with_wire_ratio = r.baseline.median / r.wire.median;
+  }
   return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable, extra })];
 }

@@ -26,6 +26,11 @@ async function importDist(rel, what) {
   }
 }
 
+/** The constants module (Mach names with Darwin's values). */
+export function loadConstants() {
+  return importDist('constants.js', 'constants');
+}
+
 let emulator;
 /** { Kernel, C } where C is the constants module. */
 export async function loadEmulator() {
