@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MACH_MSG_OOL_DESCRIPTOR,
+  MACH_MSG_PORT_DESCRIPTOR,
+  MACH_MSG_TYPE_COPY_SEND,
+  MACH_MSG_TYPE_MAKE_SEND,
+  MACH_MSG_TYPE_MOVE_RECEIVE,
+  MACH_MSGH_BITS_COMPLEX,
+  MIG_ARRAY_TOO_LARGE,
+  MIG_BAD_ARGUMENTS,
+  MIG_BAD_ID,
+  MIG_TYPE_ERROR,
+} from '../../lib/constants.js';
+import { MachError } from '../../lib/errors.js';
+import {
+  array,
+  asReceived,
+  boolean,
+  bytes,
+  cString,
+  defineMessage,
+  encodeMessage,
+  int16,
+  int32,
+  int64,
+  int8,
+  ool,
+  oolPorts,
+  polyPort,
+  port,
+  struct,
+  uint16,
+  uint32,
+  uint64,
+  varArray,
+  varBytes,
+  varString,
+} from '../../lib/message/index.js';
+import { hex, toHex } from './hex.js';
+
+function kr(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof MachError) return e.kr;
+    throw e;
+  }
+  return 0;
+}
+
+describe('defineMessage: inline layout (MIG: NDR, each argument padded to 4, variable data trimmed)', () => {
+  const schema = defineMessage({
+    id: 1000,
+    fields: {
+      a: int8,
+      b: uint16,
+      c: int64,
+      s: cString(5),
+      v: varString(8),
+      arr: varArray(int16, 4),
+      tail: uint32,
+    },
+  });
+  const value = { a: -1, b: 0x1234, c: -2n, s: 'abc', v: 'hi', arr: [1, -1], tail: 7 };
+
+  it('encodes to the bytes MIG would lay out', () => {
+    const msg = schema.encode(value, { msgh_remote_port: 0x103 });
+    expect(msg.header).toEqual({ msgh_bits: 0x13, msgh_remote_port: 0x103, msgh_local_port: 0, msgh_voucher_port: 0, msgh_id: 1000 });
+    expect(msg.descriptors).toBeUndefined();
+    expect(toHex(msg.body!)).toBe(
+      toHex(
+        hex(`
+          00 00 00 00 01 00 00 00
+          ff 00 00 00
+          34 12 00 00
+          fe ff ff ff ff ff ff ff
+          61 62 63 00 00 00 00 00
+          00 00 00 00  03 00 00 00  68 69 00 00
+          02 00 00 00  01 00 ff ff
+          07 00 00 00`),
+      ),
+    );
+    expect(encodeMessage(msg).size).toBe(80);
+  });
+
+  it('decodes what it encodes and reports its size bounds', () => {
+    const msg = schema.encode(value, { msgh_remote_port: 0x103 });
+    expect(schema.decode(asReceived(msg))).toEqual(value);
+    expect(schema.complex).toBe(false);
+    expect(schema.ndr).toBe(true);
+    expect(schema.fixedSize).toBeUndefined();
+    // header 24 + NDR 8 + a 4 + b 4 + c 8 + s 8 + varString 12..16 + varArray 4..12 + tail 4
+    expect(schema.minSize).toBe(24 + 8 + 4 + 4 + 8 + 8 + 12 + 4 + 4);
+    expect(schema.maxSize).toBe(24 + 8 + 4 + 4 + 8 + 8 + 16 + 12 + 4);
+  });
+
+  it('has no NDR record when there is no inline data, and a fixed size when nothing varies', () => {
+    const empty = defineMessage({ id: 1, fields: {} });
+    expect(empty.ndr).toBe(false);
+    expect(empty.fixedSize).toBe(24);
+    expect(empty.encode({}, { msgh_remote_port: 1 }).body!.byteLength).toBe(0);
+    const fixed = defineMessage({ id: 2, fields: { x: int32, y: bytes(3) } });
+    expect(fixed.fixedSize).toBe(24 + 8 + 4 + 4);
+  });
+
+  it('writes into a reused body buffer without leaking its old bytes through padding', () => {
+    const out = new Uint8Array(128).fill(0xee);
+    const body = schema.encodeBody(value, out);
+    expect(body.buffer).toBe(out.buffer);
+    expect(toHex(body)).toBe(toHex(schema.encode(value, { msgh_remote_port: 1 }).body!));
+  });
+});
+
+describe('defineMessage: descriptors (MIG: ports and OOL become descriptors in order, OOL counts stay inline)', () => {
+  const schema = defineMessage({
+    id: 2000,
+    fields: {
+      target: port(MACH_MSG_TYPE_MAKE_SEND),
+      data: ool(),
+      n: int32,
+      names: oolPorts(MACH_MSG_TYPE_COPY_SEND),
+    },
+  });
+
+  it('encodes descriptors in field order with NDR, counts and scalars inline in field order', () => {
+    const data = Uint8Array.of(9, 8, 7);
+    const msg = schema.encode({ target: 0x503, data, n: -5, names: [0x603, 0x703] }, { msgh_remote_port: 0x103, msgh_local_port: 0x203 });
+    expect(msg.header.msgh_bits).toBe((MACH_MSGH_BITS_COMPLEX | 0x1513) >>> 0);
+    expect(msg.descriptors).toEqual([
+      { type: MACH_MSG_PORT_DESCRIPTOR, name: 0x503, disposition: MACH_MSG_TYPE_MAKE_SEND },
+      { type: MACH_MSG_OOL_DESCRIPTOR, data, copy: 1, deallocate: false },
+      { type: 2, names: [0x603, 0x703], disposition: MACH_MSG_TYPE_COPY_SEND, deallocate: false, copy: 0 },
+    ]);
+    expect(toHex(msg.body!)).toBe(toHex(hex('00 00 00 00 01 00 00 00 | 03 00 00 00 | fb ff ff ff | 02 00 00 00')));
+    expect(schema.fixedSize).toBe(24 + 4 + 12 + 16 + 16 + 8 + 12);
+  });
+
+  it('decodes a delivered message (received dispositions) back to the value', () => {
+    const value = { target: 0x503, data: Uint8Array.of(1, 2), n: 3, names: [4] };
+    expect(schema.decode(asReceived(schema.encode(value, { msgh_remote_port: 1 })))).toEqual(value);
+  });
+
+  it('refuses malformed messages as a MIG server would', () => {
+    const good = asReceived(schema.encode({ target: 5, data: new Uint8Array(2), n: 3, names: [4] }, { msgh_remote_port: 1 }));
+    expect(kr(() => schema.decode({ ...good, header: { ...good.header, msgh_id: 2001 } }))).toBe(MIG_BAD_ID);
+    expect(kr(() => schema.decode({ ...good, header: { ...good.header, msgh_bits: good.header.msgh_bits & 0xffff } }))).toBe(MIG_BAD_ARGUMENTS);
+    expect(kr(() => schema.decode({ ...good, descriptors: good.descriptors.slice(1) }))).toBe(MIG_BAD_ARGUMENTS);
+    expect(kr(() => schema.decode({ ...good, body: good.body.subarray(4) }))).toBe(MIG_BAD_ARGUMENTS);
+    const swapped = [good.descriptors[1]!, good.descriptors[0]!, good.descriptors[2]!];
+    expect(kr(() => schema.decode({ ...good, descriptors: swapped }))).toBe(MIG_TYPE_ERROR);
+    const sendDisposition = [{ type: 0 as const, name: 5, disposition: MACH_MSG_TYPE_MAKE_SEND }, ...good.descriptors.slice(1)];
+    expect(kr(() => schema.decode({ ...good, descriptors: sendDisposition }))).toBe(MIG_TYPE_ERROR);
+    const body = good.body.slice();
+    body[8] = 3; // dataCnt no longer matches the OOL descriptor's size
+    expect(kr(() => schema.decode({ ...good, body }))).toBe(MIG_TYPE_ERROR);
+  });
+
+  it('keeps the disposition of a polymorphic port', () => {
+    const poly = defineMessage({ id: 3, fields: { right: polyPort() } });
+    const msg = poly.encode({ right: { name: 0x903, disposition: MACH_MSG_TYPE_MOVE_RECEIVE } }, { msgh_remote_port: 1 });
+    expect(msg.descriptors).toEqual([{ type: 0, name: 0x903, disposition: MACH_MSG_TYPE_MOVE_RECEIVE }]);
+    expect(poly.decode(asReceived(msg))).toEqual({ right: { name: 0x903, disposition: 16 } });
+  });
+});
+
+describe('field kinds', () => {
+  it('lays out structs as C under pack(4): host_basic_info is 48 bytes with max_mem at 40', () => {
+    const host_basic_info = struct({
+      max_cpus: int32,
+      avail_cpus: int32,
+      memory_size: uint32,
+      cpu_type: int32,
+      cpu_subtype: int32,
+      cpu_threadtype: int32,
+      physical_cpu: int32,
+      physical_cpu_max: int32,
+      logical_cpu: int32,
+      logical_cpu_max: int32,
+      max_mem: uint64,
+    });
+    expect(host_basic_info.size).toBe(48);
+    const mixed = struct({ a: int8, b: int16, c: int8, d: int64, e: boolean });
+    // a@0, b@2, c@4, d@8 (8-byte ints align on 4), e@16 → 20
+    expect(mixed.size).toBe(20);
+    const m = defineMessage({ id: 4, fields: { s: mixed } });
+    const body = m.encodeBody({ s: { a: 1, b: 2, c: 3, d: 4n, e: true } });
+    expect(toHex(body.subarray(8))).toBe(toHex(hex('01 00 02 00 | 03 00 00 00 | 04 00 00 00 00 00 00 00 | 01 00 00 00')));
+  });
+
+  it('packs fixed arrays with the element size as stride and pads the argument to 4', () => {
+    const m = defineMessage({ id: 5, fields: { a: array(uint16, 3), b: int32 } });
+    expect(toHex(m.encodeBody({ a: [1, 2, 3], b: 4 }).subarray(8))).toBe(toHex(hex('01 00 02 00 03 00 00 00 | 04 00 00 00')));
+  });
+
+  it('refuses variable data over its maximum with MIG_ARRAY_TOO_LARGE when encoding, MIG_BAD_ARGUMENTS when decoding', () => {
+    const m = defineMessage({ id: 6, fields: { v: varArray(int32, 2), b: varBytes(3) } });
+    expect(kr(() => m.encodeBody({ v: [1, 2, 3], b: new Uint8Array(0) }))).toBe(MIG_ARRAY_TOO_LARGE);
+    expect(kr(() => m.encodeBody({ v: [], b: new Uint8Array(4) }))).toBe(MIG_ARRAY_TOO_LARGE);
+    const body = m.encodeBody({ v: [1], b: new Uint8Array(0) });
+    new DataView(body.buffer).setUint32(8, 3, true);
+    expect(kr(() => m.decode({ header: { msgh_bits: 0, msgh_id: 6 }, body }))).toBe(MIG_BAD_ARGUMENTS);
+  });
+
+  it('cuts strings as mig_strncpy does, at their first NUL and on a UTF-8 character boundary', () => {
+    const m = defineMessage({ id: 7, fields: { s: cString(6), v: varString(4) } });
+    const decode = (s: string, v: string) => m.decode({ header: { msgh_bits: 0, msgh_id: 7 }, body: m.encodeBody({ s, v }) });
+    expect(decode('hello world', 'abcdef')).toEqual({ s: 'hello', v: 'abc' });
+    expect(decode('ab\0cd', 'x\0y')).toEqual({ s: 'ab', v: 'x' });
+    // 'é' is 2 bytes: 'aaaé' needs 5 bytes + NUL = 6; 'aaaaé' would split it.
+    expect(decode('aaaé', '€')).toEqual({ s: 'aaaé', v: '€' });
+    expect(decode('aaaaé', 'a€')).toEqual({ s: 'aaaa', v: 'a' });
+  });
+
+  it('requires a NUL inside a string field (MIG server check → MIG_BAD_ARGUMENTS)', () => {
+    const m = defineMessage({ id: 8, fields: { s: cString(4) } });
+    const body = m.encodeBody({ s: 'abc' });
+    body[8 + 3] = 0x64;
+    expect(kr(() => m.decode({ header: { msgh_bits: 0, msgh_id: 8 }, body }))).toBe(MIG_BAD_ARGUMENTS);
+  });
+
+  it('throws TypeError for values of the wrong JS type or shape', () => {
+    const m = defineMessage({ id: 9, fields: { i: int32, u: uint64, b: bytes(2), a: array(int8, 2), p: port(MACH_MSG_TYPE_COPY_SEND) } });
+    const good = { i: 1, u: 1n, b: new Uint8Array(2), a: [1, 2], p: 3 };
+    const encode = (v: unknown) => () => m.encode(v as typeof good, { msgh_remote_port: 1 });
+    expect(encode(good)).not.toThrow();
+    expect(encode({ ...good, i: 2 ** 31 })).toThrow(TypeError);
+    expect(encode({ ...good, i: 1.5 })).toThrow(TypeError);
+    expect(encode({ ...good, u: 1 })).toThrow(TypeError);
+    expect(encode({ ...good, b: new Uint8Array(3) })).toThrow(TypeError);
+    expect(encode({ ...good, a: [1] })).toThrow(TypeError);
+    expect(encode({ ...good, p: 'x' })).toThrow(TypeError);
+    expect(() => port(15)).toThrow(TypeError);
+    expect(() => struct({ p: port(19) } as never)).toThrow(TypeError);
+    expect(() => varArray(varBytes(2) as never, 3)).toThrow(TypeError);
+  });
+});
