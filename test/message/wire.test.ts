@@ -25,8 +25,8 @@ import {
   MACH_SEND_TOO_LARGE,
 } from '../../lib/constants.js';
 import { MachError } from '../../lib/errors.js';
-import { decodeMessage, encodeMessage, type MachMessage } from '../../lib/message/index.js';
-import type { MachMsgDescriptor } from '../../lib/types.js';
+import { decodeMessage, encodeMessage } from '../../lib/message/index.js';
+import type { MachMessage, MachMsgDescriptor } from '../../lib/types.js';
 import { hex, toHex } from './hex.js';
 
 /** Encodes a one-descriptor complex message and returns the descriptor's bytes (from offset 28). */
