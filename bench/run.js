@@ -14,6 +14,7 @@
  * The machport side is measured from dist/ (`npm run bench` builds it first).
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineInfo } from './lib/machine.js';
@@ -123,6 +124,7 @@ async function main() {
     }
   }
   const elapsed_s = (Date.now() - t0) / 1000;
+  machine.loadavg_1m_at_end = Number(os.loadavg()[0].toFixed(2));
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ machine, mode: opts.mode, elapsed_s, results }, null, 2)}\n`);
   } else {

@@ -1,12 +1,13 @@
 /**
  * names-scale: per-name cost of listing a task's names at 100,000 names vs 1,000.
  *
- * Two tasks (in one Kernel): one holding 1,000 names, one holding 100,000 (receive
- * rights allocated until mach_port_names reports that many, counting the names every
- * task starts with). Rows:
+ * Two tasks, each in its own Kernel (lsmp resolves peers across every task of a kernel,
+ * so a shared kernel would make the small inspection read the large task too): one
+ * holding 1,000 names, one holding 100,000 (receive rights allocated until
+ * mach_port_names reports that many, counting the names every task starts with). Rows:
  *   names-scale       mach_port_names(task): ns per call / names returned.
- *   names-scale-lsmp  the lsmp inspection (inspectTask) of the same tasks: ns per call /
- *                     names in the task. Reported as not measurable while no module in
+ *   names-scale-lsmp  the lsmp inspection (inspectTask(task), peers resolved as lsmp
+ *                     does) of the same tasks: ns per call / names in the task. Reported as not measurable while no module in
  *                     dist/ exports inspectTask.
  * ratio = per-name cost at 100,000 / per-name cost at 1,000.
  */
@@ -31,18 +32,17 @@ function fillTask(t, C, want) {
   return count;
 }
 
-/** Calls inspectTask the ways it may be shaped: (task), or (kernel, task). */
-function inspector(inspectTask, kernel, task) {
-  const attempts = [() => inspectTask(task), () => inspectTask(kernel, task)];
-  for (const a of attempts) {
-    try {
-      const r = a();
-      if (r != null) return a;
-    } catch {
-      // try the next shape
-    }
+/** inspectTask(task) as a thunk, after checking once that it lists every name of the task. */
+function inspector(inspectTask, task, names) {
+  let r;
+  try {
+    r = inspectTask(task);
+  } catch (e) {
+    throw new Unavailable(`lsmp inspection: inspectTask(task) failed on this build: ${e && e.message ? e.message : e}`);
   }
-  throw new Unavailable('lsmp inspection: inspectTask(task) / inspectTask(kernel, task) did not return a result');
+  const listed = r && Array.isArray(r.ports) ? r.ports.length : -1;
+  if (listed !== names) throw new Error(`inspectTask listed ${listed} names of a task holding ${names}`);
+  return () => inspectTask(task);
 }
 
 export async function run(cfg) {
@@ -52,17 +52,18 @@ export async function run(cfg) {
   let fx;
   try {
     const { Kernel, C } = await loadEmulator();
-    const kernel = new Kernel();
-    const a = kernel.createTask({ name: 'names-small' });
-    const b = kernel.createTask({ name: 'names-large' });
+    const ka = new Kernel();
+    const kb = new Kernel();
+    const a = ka.createTask({ name: 'names-small' });
+    const b = kb.createTask({ name: 'names-large' });
     fillTask(a, C, small);
     fillTask(b, C, large);
-    fx = { kernel, a, b };
+    fx = { a, b };
   } catch (e) {
     if (!(e instanceof Unavailable)) throw e;
     return [scaleRow({ ...mNames, unmeasurable: e.message }), scaleRow({ ...mLsmp, unmeasurable: e.message })];
   }
-  const { kernel, a, b } = fx;
+  const { a, b } = fx;
   const selfA = a.mach_task_self();
   const selfB = b.mach_task_self();
   let sink = 0;
@@ -77,12 +78,12 @@ export async function run(cfg) {
 
   try {
     const { inspectTask, module } = await loadInspectTask();
-    const ia = inspector(inspectTask, kernel, a);
-    const ib = inspector(inspectTask, kernel, b);
+    const ia = inspector(inspectTask, a, small);
+    const ib = inspector(inspectTask, b, large);
     const r = await measureSideBySide(
       {
-        small: { fn: (n) => { for (let i = 0; i < n; i++) sink += ia() ? 1 : 0; }, perCall: small },
-        large: { fn: (n) => { for (let i = 0; i < n; i++) sink += ib() ? 1 : 0; }, perCall: large, max: 200 },
+        small: { fn: (n) => { for (let i = 0; i < n; i++) sink += ia().ports.length; }, perCall: small },
+        large: { fn: (n) => { for (let i = 0; i < n; i++) sink += ib().ports.length; }, perCall: large, max: 200 },
       },
       cfg,
     );

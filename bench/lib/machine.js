@@ -15,5 +15,8 @@ export function machineInfo() {
     node: process.version,
     v8: process.versions.v8,
     date: new Date().toISOString(),
+    // Other work on the machine skews timings; the side-by-side sampling spreads it over
+    // both columns, but absolute numbers from a loaded machine read high.
+    loadavg_1m_at_start: Number(os.loadavg()[0].toFixed(2)),
   };
 }

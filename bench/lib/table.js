@@ -45,6 +45,7 @@ export function formatTable(rows, machine) {
   const out = [];
   if (machine) {
     out.push(`machine: ${machine.cpu_model}, ${machine.cores} cores, ${machine.os} ${machine.arch}, Node ${machine.node}`);
+    out.push(`load average (1 min): ${machine.loadavg_1m_at_start} at start, ${machine.loadavg_1m_at_end ?? '?'} at end`);
     out.push('');
   }
   out.push(fmt(head));
