@@ -1,0 +1,61 @@
+// Kernel-object routines through libSystem's own MIG stubs (host_info, host_statistics64,
+// task_info), never hand-built messages: on macOS 13+ a plain mach_msg to a kernel object
+// is refused with a fatal EXC_GUARD; libSystem's stubs send it as a kernel-object call.
+// The raw integer_t words go back to TypeScript, which decodes them (lib/kernel-info/).
+#include <mach/mach.h>
+
+#include <cstring>
+
+#include "addon.h"
+
+namespace machport {
+namespace {
+
+constexpr mach_msg_type_number_t kMaxWords = 256;
+
+Napi::Value Words(Napi::Env env, kern_return_t kr, const integer_t *words, mach_msg_type_number_t count) {
+  if (kr != KERN_SUCCESS) return Result(env, kr);
+  if (count > kMaxWords) count = kMaxWords;
+  Napi::Int32Array out = Napi::Int32Array::New(env, count);
+  std::memcpy(out.Data(), words, count * sizeof(integer_t));
+  return Result(env, kr, {out});
+}
+
+mach_msg_type_number_t Capacity(const Napi::CallbackInfo &info, size_t i) {
+  mach_msg_type_number_t count = ArgU32(info, i, "count");
+  return count > kMaxWords ? kMaxWords : count;
+}
+
+// host_info(host, flavor, count) -> [kr, Int32Array]
+Napi::Value HostInfo(const Napi::CallbackInfo &info) {
+  integer_t words[kMaxWords] = {};
+  mach_msg_type_number_t count = Capacity(info, 2);
+  kern_return_t kr = host_info(ArgU32(info, 0, "host"), ArgI32(info, 1, "flavor"), words, &count);
+  return Words(info.Env(), kr, words, count);
+}
+
+// host_statistics64(host, flavor, count) -> [kr, Int32Array]
+Napi::Value HostStatistics64(const Napi::CallbackInfo &info) {
+  integer_t words[kMaxWords] = {};
+  mach_msg_type_number_t count = Capacity(info, 2);
+  kern_return_t kr = host_statistics64(ArgU32(info, 0, "host"), ArgI32(info, 1, "flavor"), words, &count);
+  return Words(info.Env(), kr, words, count);
+}
+
+// task_info(task, flavor, count) -> [kr, Int32Array]
+Napi::Value TaskInfo(const Napi::CallbackInfo &info) {
+  integer_t words[kMaxWords] = {};
+  mach_msg_type_number_t count = Capacity(info, 2);
+  kern_return_t kr = task_info(ArgU32(info, 0, "task"), static_cast<task_flavor_t>(ArgU32(info, 1, "flavor")), words, &count);
+  return Words(info.Env(), kr, words, count);
+}
+
+}  // namespace
+
+void RegisterKernelInfo(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "host_info", HostInfo);
+  Export(env, exports, "host_statistics64", HostStatistics64);
+  Export(env, exports, "task_info", TaskInfo);
+}
+
+}  // namespace machport

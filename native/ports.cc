@@ -1,0 +1,247 @@
+// mach_port_* on a task the caller names (mach_task_self() or a task port it holds).
+// Each wrapper is one libSystem call; results come back as [kr, out...]. The guard
+// pre-checks that keep misuse from raising a fatal EXC_GUARD live in lib/native/guards.ts.
+#include <mach/mach.h>
+
+#include <cstring>
+
+#include "addon.h"
+
+namespace machport {
+namespace {
+
+// Copy a MIG out-array of 32-bit words into a Uint32Array and free the kernel's copy.
+template <typename T>
+Napi::Uint32Array TakeWords(Napi::Env env, T *array, mach_msg_type_number_t count) {
+  static_assert(sizeof(T) == 4, "32-bit elements");
+  Napi::Uint32Array out = Napi::Uint32Array::New(env, count);
+  if (count > 0) std::memcpy(out.Data(), array, count * sizeof(T));
+  if (array != nullptr) {
+    vm_deallocate(mach_task_self(), reinterpret_cast<vm_address_t>(array), count * sizeof(T));
+  }
+  return out;
+}
+
+Napi::Value TaskSelf(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), mach_task_self()); }
+
+Napi::Value HostSelf(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), Addon::From(info.Env()).Host());
+}
+
+Napi::Value Allocate(const Napi::CallbackInfo &info) {
+  mach_port_name_t name = MACH_PORT_NULL;
+  kern_return_t kr = mach_port_allocate(ArgU32(info, 0, "task"), ArgU32(info, 1, "right"), &name);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), name)});
+}
+
+Napi::Value AllocateName(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_allocate_name(ArgU32(info, 0, "task"), ArgU32(info, 1, "right"), ArgU32(info, 2, "name"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value Deallocate(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), mach_port_deallocate(ArgU32(info, 0, "task"), ArgU32(info, 1, "name")));
+}
+
+Napi::Value Destroy(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), mach_port_destroy(ArgU32(info, 0, "task"), ArgU32(info, 1, "name")));
+}
+
+Napi::Value ModRefs(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_mod_refs(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "right"),
+                                        ArgI32(info, 3, "delta"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value GetRefs(const Napi::CallbackInfo &info) {
+  mach_port_urefs_t refs = 0;
+  kern_return_t kr = mach_port_get_refs(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "right"), &refs);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), refs)});
+}
+
+Napi::Value InsertRight(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_insert_right(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "poly"),
+                                            ArgU32(info, 3, "polyPoly"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value ExtractRight(const Napi::CallbackInfo &info) {
+  mach_port_t poly = MACH_PORT_NULL;
+  mach_msg_type_name_t polyPoly = 0;
+  kern_return_t kr =
+      mach_port_extract_right(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "msgt_name"), &poly, &polyPoly);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), poly), Napi::Number::New(info.Env(), polyPoly)});
+}
+
+Napi::Value Type(const Napi::CallbackInfo &info) {
+  mach_port_type_t type = 0;
+  kern_return_t kr = mach_port_type(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), &type);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), type)});
+}
+
+Napi::Value Names(const Napi::CallbackInfo &info) {
+  mach_port_name_array_t names = nullptr;
+  mach_msg_type_number_t namesCount = 0;
+  mach_port_type_array_t types = nullptr;
+  mach_msg_type_number_t typesCount = 0;
+  kern_return_t kr = mach_port_names(ArgU32(info, 0, "task"), &names, &namesCount, &types, &typesCount);
+  Napi::Env env = info.Env();
+  if (kr != KERN_SUCCESS) return Result(env, kr);
+  Napi::Uint32Array n = TakeWords(env, names, namesCount);
+  Napi::Uint32Array t = TakeWords(env, types, typesCount);
+  return Result(env, kr, {n, t});
+}
+
+Napi::Value MoveMember(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_move_member(ArgU32(info, 0, "task"), ArgU32(info, 1, "member"), ArgU32(info, 2, "after"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value InsertMember(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_insert_member(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "pset"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value ExtractMember(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_extract_member(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "pset"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value GetSetStatus(const Napi::CallbackInfo &info) {
+  mach_port_name_array_t members = nullptr;
+  mach_msg_type_number_t count = 0;
+  kern_return_t kr = mach_port_get_set_status(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), &members, &count);
+  if (kr != KERN_SUCCESS) return Result(info.Env(), kr);
+  return Result(info.Env(), kr, {TakeWords(info.Env(), members, count)});
+}
+
+Napi::Value RequestNotification(const Napi::CallbackInfo &info) {
+  mach_port_t previous = MACH_PORT_NULL;
+  kern_return_t kr = mach_port_request_notification(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgI32(info, 2, "msgid"),
+                                                    ArgU32(info, 3, "sync"), ArgU32(info, 4, "notify"),
+                                                    ArgU32(info, 5, "notifyPoly"), &previous);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), previous)});
+}
+
+// The flavor's words as integer_t; `count` is the caller's capacity (at most 32 words).
+constexpr mach_msg_type_number_t kMaxAttributeWords = 32;
+
+Napi::Value GetAttributes(const Napi::CallbackInfo &info) {
+  integer_t words[kMaxAttributeWords] = {};
+  mach_msg_type_number_t count = ArgU32(info, 3, "count");
+  if (count > kMaxAttributeWords) count = kMaxAttributeWords;
+  kern_return_t kr =
+      mach_port_get_attributes(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgI32(info, 2, "flavor"), words, &count);
+  Napi::Env env = info.Env();
+  if (kr != KERN_SUCCESS) return Result(env, kr);
+  if (count > kMaxAttributeWords) count = kMaxAttributeWords;
+  Napi::Int32Array out = Napi::Int32Array::New(env, count);
+  std::memcpy(out.Data(), words, count * sizeof(integer_t));
+  return Result(env, kr, {out});
+}
+
+Napi::Value SetAttributes(const Napi::CallbackInfo &info) {
+  Napi::TypedArray arr = ArgTypedArray(info, 3, "info");
+  if (arr.TypedArrayType() != napi_int32_array) throw Napi::TypeError::New(info.Env(), "info must be an Int32Array");
+  Napi::Int32Array words = arr.As<Napi::Int32Array>();
+  integer_t buf[kMaxAttributeWords] = {};
+  mach_msg_type_number_t count = static_cast<mach_msg_type_number_t>(words.ElementLength());
+  if (count > kMaxAttributeWords) count = kMaxAttributeWords;
+  std::memcpy(buf, words.Data(), count * sizeof(integer_t));
+  kern_return_t kr =
+      mach_port_set_attributes(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgI32(info, 2, "flavor"), buf, count);
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value SetMscount(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_set_mscount(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "mscount"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value SetSeqno(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_set_seqno(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "seqno"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value GetContext(const Napi::CallbackInfo &info) {
+  mach_port_context_t context = 0;
+  kern_return_t kr = mach_port_get_context(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), &context);
+  return Result(info.Env(), kr, {U64(info.Env(), context)});
+}
+
+Napi::Value SetContext(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_set_context(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"),
+                                           static_cast<mach_port_context_t>(ArgU64(info, 2, "context")));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value Construct(const Napi::CallbackInfo &info) {
+  mach_port_options_t options;
+  std::memset(&options, 0, sizeof options);
+  options.flags = ArgU32(info, 1, "flags");
+  options.mpl.mpl_qlimit = ArgU32(info, 2, "qlimit");
+  mach_port_name_t name = MACH_PORT_NULL;
+  kern_return_t kr = mach_port_construct(ArgU32(info, 0, "task"), &options,
+                                         static_cast<mach_port_context_t>(ArgU64(info, 3, "context")), &name);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), name)});
+}
+
+Napi::Value Destruct(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_destruct(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgI32(info, 2, "srdelta"),
+                                        static_cast<mach_port_context_t>(ArgU64(info, 3, "guard")));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value Guard(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_guard(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"),
+                                     static_cast<mach_port_context_t>(ArgU64(info, 2, "guard")), ArgBool(info, 3, "strict"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value Unguard(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_unguard(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"),
+                                       static_cast<mach_port_context_t>(ArgU64(info, 2, "guard")));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value Kobject(const Napi::CallbackInfo &info) {
+  natural_t type = 0;
+  mach_vm_address_t addr = 0;
+  kern_return_t kr = mach_port_kobject(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), &type, &addr);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), type), U64(info.Env(), addr)});
+}
+
+}  // namespace
+
+void RegisterPorts(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, "mach_task_self", TaskSelf);
+  Export(env, exports, "mach_host_self", HostSelf);
+  Export(env, exports, "mach_port_allocate", Allocate);
+  Export(env, exports, "mach_port_allocate_name", AllocateName);
+  Export(env, exports, "mach_port_deallocate", Deallocate);
+  Export(env, exports, "mach_port_destroy", Destroy);
+  Export(env, exports, "mach_port_mod_refs", ModRefs);
+  Export(env, exports, "mach_port_get_refs", GetRefs);
+  Export(env, exports, "mach_port_insert_right", InsertRight);
+  Export(env, exports, "mach_port_extract_right", ExtractRight);
+  Export(env, exports, "mach_port_type", Type);
+  Export(env, exports, "mach_port_names", Names);
+  Export(env, exports, "mach_port_move_member", MoveMember);
+  Export(env, exports, "mach_port_insert_member", InsertMember);
+  Export(env, exports, "mach_port_extract_member", ExtractMember);
+  Export(env, exports, "mach_port_get_set_status", GetSetStatus);
+  Export(env, exports, "mach_port_request_notification", RequestNotification);
+  Export(env, exports, "mach_port_get_attributes", GetAttributes);
+  Export(env, exports, "mach_port_set_attributes", SetAttributes);
+  Export(env, exports, "mach_port_set_mscount", SetMscount);
+  Export(env, exports, "mach_port_set_seqno", SetSeqno);
+  Export(env, exports, "mach_port_get_context", GetContext);
+  Export(env, exports, "mach_port_set_context", SetContext);
+  Export(env, exports, "mach_port_construct", Construct);
+  Export(env, exports, "mach_port_destruct", Destruct);
+  Export(env, exports, "mach_port_guard", Guard);
+  Export(env, exports, "mach_port_unguard", Unguard);
+  Export(env, exports, "mach_port_kobject", Kobject);
+}
+
+}  // namespace machport
