@@ -159,6 +159,7 @@ function buildEntry(
   if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE) && !(type & C.MACH_PORT_TYPE_RECEIVE)) {
     if (e.kobject && e.kobject.type !== C.IKOT_NONE) {
       kobject = { type: e.kobject.type, typeName: kobjectTypeName(e.kobject.type), label: kobjectLabel(e.kobject.type) };
+      if (e.kobject.description) kobject.description = e.kobject.description;
       if (TASK_KOBJECT_TYPES.has(e.kobject.type)) {
         const target: ProcessRef | undefined = e.kobjectTask ?? (e.object ? taskPorts.get(e.object) : undefined);
         if (target) kobject.task = { pid: target.pid, process: target.process, self: target.pid === space.pid };

@@ -3,6 +3,7 @@
  * the JSON document with schema `machport.lsmp/1` (see docs/LSMP.md).
  * @module
  */
+import * as C from '../constants.js';
 import { PORT_FLAGS } from './names.js';
 import type { Holder, InspectionReport, Peer, PortEntry, TaskInspection, Unreadable } from './types.js';
 
@@ -144,7 +145,7 @@ function sendRow(p: PortEntry, self: TaskInspection): string {
   const peer = p.peer;
   if (p.kobject) {
     base[12] = hex32(p.object);
-    let tail = p.kobject.label;
+    let tail = p.kobject.label + (p.kobject.description && p.kobject.type !== C.IKOT_TASK_ID_TOKEN ? ` ${p.kobject.description}` : '');
     const t = p.kobject.task;
     if (t) tail += t.self ? ` SELF ${proc(t.pid, t.process)}` : ` ${proc(t.pid, t.process)}`;
     base[13] = tail;
@@ -256,7 +257,7 @@ export interface LsmpJsonPort {
     sets: string[];
   } | null;
   members: string[] | null;
-  kobject: { type: number; typeName: string; label: string; task?: { pid: number; process: string; self: boolean } } | null;
+  kobject: { type: number; typeName: string; label: string; description?: string; task?: { pid: number; process: string; self: boolean } } | null;
   peer: (Omit<Peer, 'name'> & { name?: string }) | null;
   holders: Array<{ pid: number; process: string; name: string; rights: string[]; urefs: number; deadNameRequest: boolean }> | null;
 }

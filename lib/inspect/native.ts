@@ -8,6 +8,7 @@
  */
 import * as C from '../constants.js';
 import type { MachApi, mach_port_info_ext_t } from '../types.js';
+import { MachError } from '../errors.js';
 import { failure, InspectError, noSuchProcess, taskReadRefused } from './errors.js';
 import type { RawEntry, RawReceiveStatus, RawTaskSpace } from './raw.js';
 import type { Unreadable } from './types.js';
@@ -41,6 +42,60 @@ export interface NativeIntrospection {
   task_read_for_pid(pid: number): number;
   /** mach_port_space_info(task): the table, one ipc_info_name_t per slot. */
   mach_port_space_info(task: number): { table_info: ipc_info_name_t[] };
+  /**
+   * mach_port_kobject_description(task, name), when available: the kernel object's type and
+   * the kernel's description of it. Without it, MachApi's mach_port_kobject is used.
+   */
+  mach_port_kobject_description?(task: number, name: number): { object_type: number; object_addr: bigint; description: string };
+}
+
+/** The raw introspection functions of the Darwin addon (native/introspection.cc): `[kr, …values]` results. */
+export interface IntrospectionAddon {
+  task_read_for_pid(pid: number): [number, number];
+  mach_port_space_info(task: number): [number, Uint32Array?, Uint32Array?];
+  mach_port_kobject_description?(task: number, name: number): [number, number?, bigint?, string?];
+  proc_listpids(): Int32Array | number[];
+  proc_name(pid: number): string;
+}
+
+/** Build {@link NativeIntrospection} over the addon's raw functions (kern_return_t → MachError). */
+export function introspectionFromAddon(addon: IntrospectionAddon): NativeIntrospection {
+  const intro: NativeIntrospection = {
+    listPids: () => Array.from(addon.proc_listpids()),
+    procName: (pid) => addon.proc_name(pid),
+    task_read_for_pid: (pid) => {
+      const [kr, task] = addon.task_read_for_pid(pid);
+      if (kr !== 0) throw new MachError(kr, 'task_read_for_pid');
+      return task;
+    },
+    mach_port_space_info: (task) => {
+      const [kr, , words] = addon.mach_port_space_info(task);
+      if (kr !== 0) throw new MachError(kr, 'mach_port_space_info');
+      const table_info: ipc_info_name_t[] = [];
+      const w = words ?? new Uint32Array(0);
+      for (let i = 0; i + 7 <= w.length; i += 7) {
+        table_info.push({
+          iin_name: w[i]!,
+          iin_collision: w[i + 1]!,
+          iin_type: w[i + 2]!,
+          iin_urefs: w[i + 3]!,
+          iin_object: w[i + 4]!,
+          iin_next: w[i + 5]!,
+          iin_hash: w[i + 6]!,
+        });
+      }
+      return { table_info };
+    },
+  };
+  const describe = addon.mach_port_kobject_description;
+  if (typeof describe === 'function') {
+    intro.mach_port_kobject_description = (task, name) => {
+      const [kr, type, addr, desc] = describe.call(addon, task, name);
+      if (kr !== 0) throw new MachError(kr, 'mach_port_kobject_description');
+      return { object_type: type ?? 0, object_addr: addr ?? 0n, description: desc ?? '' };
+    };
+  }
+  return intro;
 }
 
 /** Does a process with this pid exist? (kill(pid, 0): ESRCH means no; EPERM means yes.) */
@@ -102,8 +157,13 @@ export function readNativeSpace(api: MachApi, intro: NativeIntrospection, task: 
       }
     } else if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {
       try {
-        const k = api.mach_port_kobject(task, e.name);
-        if (k.object_type !== C.IKOT_NONE) e.kobject = { type: k.object_type };
+        if (intro.mach_port_kobject_description) {
+          const k = intro.mach_port_kobject_description(task, e.name);
+          if (k.object_type !== C.IKOT_NONE) e.kobject = k.description ? { type: k.object_type, description: k.description } : { type: k.object_type };
+        } else {
+          const k = api.mach_port_kobject(task, e.name);
+          if (k.object_type !== C.IKOT_NONE) e.kobject = { type: k.object_type };
+        }
       } catch {
         // send-once rights and dead ports answer KERN_INVALID_RIGHT / KERN_INVALID_NAME
       }

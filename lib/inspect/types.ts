@@ -61,6 +61,8 @@ export interface KobjectInfo {
   typeName: string;
   /** The label lsmp prints, e.g. `'TASK-CONTROL'`. */
   label: string;
+  /** The kernel's description of the object (mach_port_kobject_description), when it gave one. */
+  description?: string;
   /** For task ports: the task it stands for, when known; `self` when it is the inspected task. */
   task?: ProcessRef & { self: boolean };
 }

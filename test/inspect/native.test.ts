@@ -156,3 +156,27 @@ describe('native inspection (fake primitives)', () => {
     }
   });
 });
+
+describe('introspectionFromAddon', () => {
+  it('decodes the addon’s [kr, …] results and seven-word ipc_info_name_t table', async () => {
+    const { introspectionFromAddon } = await import('../../lib/inspect/native.js');
+    const words = new Uint32Array([0x103, 0, C.MACH_PORT_TYPE_SEND, 1, 0xabc, 0, 0, 0x203, 0, C.MACH_PORT_TYPE_RECEIVE, 0, 0xdef, 0, 0]);
+    const intro = introspectionFromAddon({
+      task_read_for_pid: (pid) => (pid === 7 ? [0, 0x1503] : [C.KERN_FAILURE, 0]),
+      mach_port_space_info: (task) => (task === 0x1503 ? [0, new Uint32Array(6), words] : [C.KERN_INVALID_ARGUMENT]),
+      mach_port_kobject_description: (_t, name) => (name === 0x103 ? [0, C.IKOT_TASK_CONTROL, 0n, 'pid 7'] : [C.KERN_INVALID_RIGHT]),
+      proc_listpids: () => new Int32Array([1, 7]),
+      proc_name: (pid) => (pid === 7 ? 'seven' : ''),
+    });
+    expect(intro.listPids()).toEqual([1, 7]);
+    expect(intro.procName(7)).toBe('seven');
+    expect(intro.task_read_for_pid(7)).toBe(0x1503);
+    expect(() => intro.task_read_for_pid(8)).toThrow(expect.objectContaining({ code: 'KERN_FAILURE', kr: 5 }));
+    expect(intro.mach_port_space_info(0x1503).table_info).toEqual([
+      { iin_name: 0x103, iin_collision: 0, iin_type: C.MACH_PORT_TYPE_SEND, iin_urefs: 1, iin_object: 0xabc, iin_next: 0, iin_hash: 0 },
+      { iin_name: 0x203, iin_collision: 0, iin_type: C.MACH_PORT_TYPE_RECEIVE, iin_urefs: 0, iin_object: 0xdef, iin_next: 0, iin_hash: 0 },
+    ]);
+    expect(() => intro.mach_port_space_info(1)).toThrow(expect.objectContaining({ code: 'KERN_INVALID_ARGUMENT' }));
+    expect(intro.mach_port_kobject_description!(0x1503, 0x103)).toEqual({ object_type: 2, object_addr: 0n, description: 'pid 7' });
+  });
+});
