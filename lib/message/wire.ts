@@ -66,13 +66,24 @@ function checkMessage(msg: MachMessage): void {
 }
 
 /**
+ * The descriptors to lay out after the header, with their count word: when the
+ * message is COMPLEX (none given → a count of 0), or when descriptors are given
+ * without COMPLEX (they then travel as inline bytes). A simple message with an empty
+ * list — the shape of every received simple message — has no count word.
+ */
+function writtenDescriptors(msg: MachMessage): MachMsgDescriptor[] | undefined {
+  if ((msg.header.msgh_bits & MACH_MSGH_BITS_COMPLEX) !== 0) return msg.descriptors ?? [];
+  return msg.descriptors !== undefined && msg.descriptors.length > 0 ? msg.descriptors : undefined;
+}
+
+/**
  * The send size of `msg` without encoding it. Throws like {@link encodeMessage} for
  * sizes Darwin refuses.
  */
 export function encodedSize(msg: MachMessage): number {
   checkMessage(msg);
   let size = MACH_MSG_HEADER_SIZE;
-  const descriptors = msg.descriptors;
+  const descriptors = writtenDescriptors(msg);
   if (descriptors !== undefined) {
     size += MACH_MSG_BODY_SIZE;
     for (let i = 0; i < descriptors.length; i++) size += descriptorEncodedSize(descriptors[i]!, i);
@@ -95,15 +106,16 @@ export function encodedSize(msg: MachMessage): number {
  * outside MACH_MSGH_BITS_USER included: the kernel drops them) with msgh_size = the
  * send size.
  *
- * `descriptors` (when present, even empty) are written as a count word and the
- * descriptors; the COMPLEX bit is not touched. Mismatches therefore mean what those
- * bytes mean to XNU: descriptors without COMPLEX travel as plain inline bytes (no
- * right or memory is carried, and the receiver sees a simple message whose body starts
- * with the count word); COMPLEX without `descriptors` makes the kernel read the first
- * body word as the descriptor count (xnu:osfmk/ipc/mach_msg.c:mach_msg_trap_send,
- * libsyscall mach_msg2 reading msgh_descriptor_count only when COMPLEX is set).
- * `ool` and `oolPorts` list the regions only when COMPLEX is set, since only then
- * does the kernel follow the addresses.
+ * With COMPLEX set, the descriptor count word and the descriptors follow the header
+ * (no `descriptors` → a count of 0, which XNU accepts). The COMPLEX bit is never
+ * changed, so a mismatch means what those bytes mean to XNU: non-empty `descriptors`
+ * without COMPLEX are still written (count word, then descriptors) and the kernel
+ * carries them as plain inline bytes — no right or memory moves, and the receiver
+ * sees a simple message whose body starts with the count word
+ * (xnu:osfmk/ipc/mach_msg.c:mach_msg_trap_send sets the descriptor count to 0 for a
+ * simple message). An empty list without COMPLEX writes nothing, so a received simple
+ * message re-encodes as it arrived. `ool` and `oolPorts` list regions only for a
+ * COMPLEX message, since only then does the kernel follow the addresses.
  *
  * Writes into `out` when it has room for the whole message (bytes is then a view of
  * it), else into a new buffer. Throws MachError MACH_SEND_MSG_TOO_SMALL for a body
@@ -119,7 +131,7 @@ export function encodeMessage(msg: MachMessage, out?: Uint8Array): EncodedMessag
   writeHeader(view, 0, msg.header, size);
   const encoded: EncodedMessage = { bytes, size, ool: [], oolPorts: [] };
   let pos = MACH_MSG_HEADER_SIZE;
-  const descriptors = msg.descriptors;
+  const descriptors = writtenDescriptors(msg);
   if (descriptors !== undefined) {
     view.setUint32(pos, descriptors.length, true);
     pos += MACH_MSG_BODY_SIZE;
