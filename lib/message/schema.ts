@@ -3,20 +3,28 @@
  * it to a layout plan, and encodes values to MachMessages / decodes received messages
  * to values, with the value types inferred from the fields.
  *
- * Layout, following MIG (bootstrap_cmds migcom; reference §4.1):
+ * Where this follows MIG exactly (bootstrap_cmds migcom; reference §4.1):
  * - port, polyPort, ool and oolPorts fields become descriptors, in field order, and
  *   make the message COMPLEX;
  * - the other fields are inline data after the descriptors, preceded by the 8-byte NDR
  *   record when there is any inline data (MIG omits NDR from messages without simple
  *   arguments); ool and oolPorts fields put their count word at their place among the
  *   inline data;
- * - every top-level inline field is padded to 4 bytes; variable fields (varBytes,
- *   varString, varArray) take only the room their value needs, so later fields move.
- * Decoding does what a MIG server's type check does: COMPLEX bit, descriptor count
- * and message size → MIG_BAD_ARGUMENTS; descriptor kinds, dispositions and OOL counts →
- * MIG_TYPE_ERROR. The NDR record is not checked (nor is it by XNU or MIG on
- * little-endian machines). Named struct members and the `id` check in decode are this
- * package's design.
+ * - every top-level inline field is padded to 4 bytes; variable arrays are a count
+ *   word and the elements, trimmed, so later fields move; c_string[n] is n bytes,
+ *   c_string[*:n] an unused offset word, a count word including the NUL, the bytes;
+ *   boolean is boolean_t (4 bytes);
+ * - decoding answers as MIG's generated type check does: COMPLEX bit, descriptor count,
+ *   message size, an inline count above its maximum, a string without NUL →
+ *   MIG_BAD_ARGUMENTS; descriptor type, disposition, OOL size or count ≠ its count word
+ *   → MIG_TYPE_ERROR; encoding more elements than a maximum → MIG_ARRAY_TOO_LARGE.
+ *   The NDR record is not checked (nor is it by XNU, or by MIG between little-endian
+ *   peers).
+ * This package's own design: structs with named members laid out as C under
+ * `#pragma pack(4)` (MIG passes structs as arrays of ints; the bytes are the same);
+ * fixed arrays and bytes that must have exactly their length; strings as UTF-8, cut on
+ * a character boundary; 64-bit integers as bigints; the msgh_id check in decode
+ * (MIG_BAD_ID, the server answer for an id it does not know); the `ndr` override.
  *
  * Encoding compiles nothing per call: fixed offsets are precomputed, one body buffer is
  * allocated per message (or none with `encodeBody(value, out)`), and fields write
