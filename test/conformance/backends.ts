@@ -12,6 +12,8 @@
  * capability reports the scenario as skipped with the reason in its name.
  * @module
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { MachApi } from '../../lib/types.js';
 import { loadNativeApi } from '../../lib/native/index.js';
 
@@ -60,28 +62,32 @@ interface EmulatorModule {
   Kernel: new () => EmulatorKernel;
 }
 
-async function loadEmulator(): Promise<{ mod?: EmulatorModule; reason: string }> {
-  // Imported by a computed specifier so that this file typechecks while the
-  // emulator is being written; once it exists the import is an ordinary one.
-  const specifier = ['..', '..', 'lib', 'emulator', 'index.js'].join('/');
+async function loadEmulator(): Promise<{ mod?: EmulatorModule; reason: string; broken?: Error }> {
+  // Imported by URL so that this file typechecks (and the native backend still runs)
+  // whether or not the emulator is present. A missing emulator skips its scenarios;
+  // an emulator that is present but fails to load fails every scenario instead.
+  const source = new URL('../../lib/emulator/index.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(source))) return { reason: 'lib/emulator/index.ts does not exist yet' };
+  const url = new URL('../../lib/emulator/index.js', import.meta.url).href;
   try {
-    const mod = (await import(specifier)) as Partial<EmulatorModule>;
-    if (typeof mod.Kernel !== 'function') return { reason: 'lib/emulator/index.ts does not export Kernel yet' };
+    const mod = (await import(/* @vite-ignore */ url)) as Partial<EmulatorModule>;
+    if (typeof mod.Kernel !== 'function') return { reason: '', broken: new Error('lib/emulator/index.ts does not export Kernel') };
     return { mod: mod as EmulatorModule, reason: '' };
   } catch (err) {
-    return { reason: `the emulator cannot be loaded: ${(err as Error).message.split('\n')[0]}` };
+    return { reason: '', broken: err as Error };
   }
 }
 
-function emulatorBackend(mod: EmulatorModule | undefined, reason: string): Backend {
+function emulatorBackend(mod: EmulatorModule | undefined, reason: string, broken?: Error): Backend {
   let kernel: EmulatorKernel | undefined;
   let counter = 0;
   return {
     name: 'emulator',
-    available: mod !== undefined,
-    reason: mod ? undefined : reason,
+    available: mod !== undefined || broken !== undefined,
+    reason: mod || broken ? undefined : reason,
     missing: () => undefined,
     newTask() {
+      if (broken) throw broken;
       if (!mod) throw new Error(reason);
       kernel = new mod.Kernel();
       counter = 0;
@@ -134,4 +140,4 @@ function nativeBackend(): Backend {
 const emulator = await loadEmulator();
 
 /** Every backend of the suite, available or not (unavailable ones report their scenarios as skipped). */
-export const backends: readonly Backend[] = [emulatorBackend(emulator.mod, emulator.reason), nativeBackend()];
+export const backends: readonly Backend[] = [emulatorBackend(emulator.mod, emulator.reason, emulator.broken), nativeBackend()];
