@@ -25,10 +25,23 @@ import {
   MIG_BAD_ARGUMENTS,
   MIG_BAD_ID,
 } from '../../constants.js';
-import { MachError, MachGuardError } from '../../errors.js';
-import type { MachApi } from '../../types.js';
+import type { PortAttributes } from '../../types.js';
 import { encodePortAttributes } from '../../kernel-info/mach_port_info.js';
-import type { KobjectReply, KobjectRequest, KobjectServer, Port } from './core-types.js';
+import type { KDescriptor } from '../kmsg.js';
+import type { KobjectReply, KobjectRequest, KobjectServer } from '../kobject.js';
+import {
+  type KrValue,
+  portAllocate,
+  portDeallocate,
+  portDestroy,
+  portGetAttributes,
+  portGetRefs,
+  portModRefs,
+  portNames,
+  portType,
+} from '../mach-port.js';
+import type { Port } from '../port.js';
+import type { Space } from '../space.js';
 import { host_info, host_page_size, host_statistics, host_statistics64, type InfoResult } from './host.js';
 import type { MachineInfo } from './machine_info.js';
 import { MigBadArguments, MigReader, migReplyErrorBody, MigWriter, requireEmptyBody } from './mig.js';
@@ -41,10 +54,10 @@ const HOST_INFO64_T_MAX = 256;
 const TASK_INFO_T_MAX = 94;
 const MACH_PORT_INFO_T_MAX = 17;
 
-/** A task as the kernel's routines see it: its Mach API (its own space) and task_info facts. */
+/** A task as the kernel's routines see it: its IPC space and task_info facts. */
 export interface KernelTask extends TaskInfoSubject {
-  /** The task's Mach API; the server calls it on the task's own space. */
-  readonly api: MachApi;
+  /** The task's IPC space; the mach_port routines operate on it. */
+  readonly space: Space;
   /** False once the task has terminated (task_info then answers KERN_INVALID_ARGUMENT). */
   readonly active: boolean;
 }
@@ -78,18 +91,24 @@ function infoReply(r: InfoResult): KobjectReply {
 }
 
 /**
- * Run a mach_port routine on the target task's space, turning a MachError into RetCode.
- * Guard exceptions are raised on the calling thread in XNU, so they propagate.
+ * Run a mach_port routine on the target task's space (IS_NULL → `whenNoSpace`). The space
+ * routines are the ones the task's own Mach API uses; guard exceptions they raise land on
+ * the calling task, as XNU raises them on the current thread.
  */
-function onSpace(task: KernelTask | undefined, whenNoSpace: number, body: (api: MachApi, self: number) => KobjectReply): KobjectReply {
-  if (task === undefined || !task.active) return retCodeReply(whenNoSpace);
-  try {
-    return body(task.api, task.api.mach_task_self());
-  } catch (e) {
-    if (e instanceof MachGuardError) throw e;
-    if (e instanceof MachError) return retCodeReply(e.kr);
-    throw e;
-  }
+function onSpace(task: KernelTask | undefined, whenNoSpace: number, body: (space: Space) => KobjectReply): KobjectReply {
+  if (task === undefined || !task.active || !task.space.active) return retCodeReply(whenNoSpace);
+  return body(task.space);
+}
+
+/** A RetCode-only reply for a routine returning a kern_return_t. */
+function krReply(kr: number): KobjectReply {
+  return retCodeReply(kr);
+}
+
+/** A reply for a routine returning one 32-bit out argument. */
+function valueReply(r: KrValue<number>): KobjectReply {
+  if (r.kr !== KERN_SUCCESS) return retCodeReply(r.kr);
+  return okReply((w) => w.u32(r.value));
 }
 
 /** Little-endian bytes of 32-bit words, as an OOL array of names or types carries them. */
@@ -149,84 +168,50 @@ function serve(subjects: KernelSubjects, req: KobjectRequest): KobjectReply {
     // ---- mach_port (xnu:osfmk/mach/mach_port.defs) ----
     case P.mach_port_names: {
       requireEmptyBody(body);
-      const t = task();
-      if (t === undefined || !t.active) return retCodeReply(KERN_INVALID_TASK);
-      let names: number[];
-      let types: number[];
-      try {
-        ({ names, types } = t.api.mach_port_names(t.api.mach_task_self()));
-      } catch (e) {
-        if (e instanceof MachGuardError) throw e;
-        if (e instanceof MachError) return retCodeReply(e.kr);
-        throw e;
-      }
-      // COMPLEX reply: two OOL arrays (names, types) then NDR, namesCnt, typesCnt; no RetCode.
-      return {
-        descriptors: [
+      return onSpace(task(), KERN_INVALID_TASK, (space) => {
+        const { names, types } = portNames(space);
+        // COMPLEX reply: two OOL arrays (names, types) then NDR, namesCnt, typesCnt; no RetCode.
+        const descriptors: KDescriptor[] = [
           { type: MACH_MSG_OOL_DESCRIPTOR, data: wordBytes(names), copy: MACH_MSG_VIRTUAL_COPY, deallocate: true },
           { type: MACH_MSG_OOL_DESCRIPTOR, data: wordBytes(types), copy: MACH_MSG_VIRTUAL_COPY, deallocate: true },
-        ],
-        body: new MigWriter().ndr().u32(names.length).u32(types.length).finish(),
-        retCode: KERN_SUCCESS,
-      };
+        ];
+        return { descriptors, body: new MigWriter().ndr().u32(names.length).u32(types.length).finish(), retCode: KERN_SUCCESS };
+      });
     }
     case P.mach_port_type: {
-      const r = new MigReader(body, 12);
-      const name = r.u32();
-      return onSpace(task(), KERN_INVALID_TASK, (api, self) => {
-        const ptype = api.mach_port_type(self, name);
-        return okReply((w) => w.u32(ptype));
-      });
+      const name = new MigReader(body, 12).u32();
+      return onSpace(task(), KERN_INVALID_TASK, (space) => valueReply(portType(space, name)));
     }
     case P.mach_port_allocate_name: {
       const r = new MigReader(body, 16);
       const right = r.u32();
       const name = r.u32();
-      return onSpace(task(), KERN_INVALID_TASK, (api, self) => {
-        api.mach_port_allocate_name(self, right, name);
-        return retCodeReply(KERN_SUCCESS);
-      });
+      return onSpace(task(), KERN_INVALID_TASK, (space) => krReply(portAllocate(space, right, true, name).kr));
     }
     case P.mach_port_allocate: {
-      const r = new MigReader(body, 12);
-      const right = r.u32();
-      return onSpace(task(), KERN_INVALID_TASK, (api, self) => {
-        const name = api.mach_port_allocate(self, right);
-        return okReply((w) => w.u32(name));
-      });
+      const right = new MigReader(body, 12).u32();
+      return onSpace(task(), KERN_INVALID_TASK, (space) => valueReply(portAllocate(space, right, false, 0)));
     }
     case P.mach_port_destroy: {
       const name = new MigReader(body, 12).u32();
-      return onSpace(task(), KERN_INVALID_TASK, (api, self) => {
-        api.mach_port_destroy(self, name);
-        return retCodeReply(KERN_SUCCESS);
-      });
+      return onSpace(task(), KERN_INVALID_TASK, (space) => krReply(portDestroy(space, name)));
     }
     case P.mach_port_deallocate: {
       const name = new MigReader(body, 12).u32();
-      return onSpace(task(), KERN_INVALID_TASK, (api, self) => {
-        api.mach_port_deallocate(self, name);
-        return retCodeReply(KERN_SUCCESS);
-      });
+      return onSpace(task(), KERN_INVALID_TASK, (space) => krReply(portDeallocate(space, name)));
     }
     case P.mach_port_get_refs: {
       const r = new MigReader(body, 16);
       const name = r.u32();
       const right = r.u32();
-      return onSpace(task(), KERN_INVALID_TASK, (api, self) => {
-        const refs = api.mach_port_get_refs(self, name, right);
-        return okReply((w) => w.u32(refs));
-      });
+      return onSpace(task(), KERN_INVALID_TASK, (space) => valueReply(portGetRefs(space, name, right)));
     }
     case P.mach_port_mod_refs: {
       const r = new MigReader(body, 20);
       const name = r.u32();
       const right = r.u32();
       const delta = r.i32();
-      return onSpace(task(), KERN_INVALID_TASK, (api, self) => {
-        api.mach_port_mod_refs(self, name, right, delta);
-        return retCodeReply(KERN_SUCCESS);
-      });
+      return onSpace(task(), KERN_INVALID_TASK, (space) => krReply(portModRefs(space, name, right, delta)));
     }
     case P.mach_port_get_attributes: {
       const r = new MigReader(body, 20);
@@ -234,9 +219,10 @@ function serve(subjects: KernelSubjects, req: KobjectRequest): KobjectReply {
       const flavor = r.i32();
       const count = Math.min(r.u32(), MACH_PORT_INFO_T_MAX);
       // mach_port_get_attributes_from_user: a non-task port → KERN_INVALID_ARGUMENT.
-      return onSpace(task(), KERN_INVALID_ARGUMENT, (api, self) => {
-        const words = encodePortAttributes(flavor, api.mach_port_get_attributes(self, name, flavor, count));
-        return infoReply({ kr: KERN_SUCCESS, words });
+      return onSpace(task(), KERN_INVALID_ARGUMENT, (space) => {
+        const got = portGetAttributes(space, name, flavor, count);
+        if (got.kr !== KERN_SUCCESS) return retCodeReply(got.kr);
+        return infoReply({ kr: KERN_SUCCESS, words: encodePortAttributes(flavor, got.value as PortAttributes) });
       });
     }
     default:

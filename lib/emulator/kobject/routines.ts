@@ -43,7 +43,7 @@ import {
   type task_basic_info_64,
 } from '../../kernel-info/task_basic_info.js';
 import { decodeVmStatistics64 } from '../../kernel-info/vm_statistics64.js';
-import type { EmulatedTask } from './core-types.js';
+import type { EmulatedTask } from '../task.js';
 import { checkSimpleReply, MACH_MSG_HEADER_SIZE, MigWriter } from './mig.js';
 import { MACH_HOST_SUBSYSTEM, TASK_SUBSYSTEM } from './routine_ids.js';
 import { TASK_BASIC2_INFO_32 } from './task_info.js';

@@ -3,7 +3,7 @@
  * @module
  */
 import { MachError } from '../../errors.js';
-import type { EmulatedTask } from '../kobject/core-types.js';
+import type { EmulatedTask } from '../task.js';
 
 /** bootstrap_check_in: the receive right for `name`. */
 export function bootstrapCheckIn(task: EmulatedTask, bp: number, name: string): number {
