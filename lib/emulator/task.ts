@@ -1,0 +1,869 @@
+/**
+ * An emulated task: an IPC space plus the Mach-named API (MachApi) acting on it. Every
+ * call takes a `task` name that must denote a send right to a task port in the caller's
+ * space — usually mach_task_self(), or another task's port the caller holds, as on
+ * Darwin. Calls on one's own task follow the libsyscall traps; calls on another task go
+ * through the task port's MIG routine, which copies rights in and out of the caller's
+ * space (xnu:osfmk/ipc/mach_kernelrpc.c; libsyscall/mach/mach_port.c).
+ * @module
+ */
+import {
+  IKOT_NONE,
+  IKOT_TASK_CONTROL,
+  KERN_INVALID_ARGUMENT,
+  KERN_INVALID_CAPABILITY,
+  KERN_INVALID_TASK,
+  KERN_SUCCESS,
+  KERN_TERMINATED,
+  kGUARD_EXC_INVALID_OPTIONS,
+  kGUARD_EXC_SEND_INVALID_RIGHT,
+  KERN_INVALID_RIGHT,
+  MACH_MSG_MASK,
+  MACH_MSG_SUCCESS,
+  MACH_MSG_TYPE_COPY_SEND,
+  MACH_MSG_TYPE_MAKE_SEND,
+  MACH_MSG_TYPE_MAKE_SEND_ONCE,
+  MACH_MSG_TYPE_PORT_SEND,
+  MACH_MSG_TYPE_PORT_SEND_ONCE,
+  MACH_MSGH_BITS_LOCAL_MASK,
+  MACH_NOTIFY_SEND_ONCE,
+  MACH_PORT_DEAD,
+  MACH_PORT_DNREQUESTS_SIZE,
+  MACH_PORT_INFO_EXT,
+  MACH_PORT_INFO_EXT_COUNT,
+  MACH_PORT_LIMITS_INFO,
+  MACH_PORT_NULL,
+  MACH_PORT_RECEIVE_STATUS,
+  MACH_PORT_RECEIVE_STATUS_COUNT,
+  MACH_PORT_RIGHT_RECEIVE,
+  MACH_PORT_TYPE_RECEIVE,
+  MACH_PORT_TYPE_SEND,
+  MACH_PORT_TYPE_SEND_ONCE,
+  MACH_PORT_VALID,
+  MACH_RCV_LARGE_IDENTITY,
+  MACH_RCV_MSG,
+  MACH_RCV_TIMED_OUT,
+  MACH_RCV_TIMEOUT,
+  MACH_SEND_INTERRUPTED,
+  MACH_SEND_INVALID_DEST,
+  MACH_SEND_INVALID_OPTIONS,
+  MACH_SEND_INVALID_RIGHT,
+  MACH_SEND_MSG,
+  MACH_SEND_NO_BUFFER,
+  MACH_SEND_TIMED_OUT,
+  MIG_SERVER_DIED,
+  MIG_TYPE_ERROR,
+  REQUESTED_TRAILER_SIZE,
+} from '../constants.js';
+import { MachError, MachGuardError } from '../errors.js';
+import type {
+  AuditToken,
+  host_basic_info,
+  mach_port_options_t,
+  mach_task_basic_info,
+  MachApi,
+  MachMessage,
+  MachMsgControl,
+  PortAttributes,
+  ReceivedMessage,
+  vm_statistics64,
+} from '../types.js';
+import type { GuardPolicy } from './guard.js';
+import { raiseGuard } from './guard.js';
+import type { Kernel } from './kernel.js';
+import type { SenderIdentity } from './kmsg.js';
+import { hostInfo, hostStatistics64, taskInfo } from './kobject/routines.js';
+import { bootstrapCheckIn, bootstrapLookUp, bootstrapRegister } from './launchd/client.js';
+import { blockReceiver, describe, mqueueCopyin, msgSend, receiveNow, u32 } from './mach-msg.js';
+import {
+  type KrValue,
+  portAllocate,
+  portConstruct,
+  portDeallocate,
+  portDestroy,
+  portDestruct,
+  portExtractMember,
+  portExtractRight,
+  portGetAttributes,
+  portGetContext,
+  portGetRefs,
+  portGetSetStatus,
+  portGuard,
+  portInsertMember,
+  portInsertRight,
+  portKobject,
+  portModRefs,
+  portMoveMember,
+  portNames,
+  portRequestNotification,
+  portSetAttributes,
+  portSetContext,
+  portSetMscount,
+  portSetSeqno,
+  portType,
+  portUnguard,
+} from './mach-port.js';
+import { copyinType, objectCopyin, objectCopyout, objectDestroy, objectInsertSendRight } from './object.js';
+import { IP_DEAD, IP_VALID, type Port, type PortRef } from './port.js';
+import { CopyinResult, rightCheck, rightTerminate } from './right.js';
+import { Space } from './space.js';
+import { spaceInfo, type SpaceInfoEntry } from './space-info.js';
+import type { RcvWaiter, SendWaiter } from './waiter.js';
+
+/** What identifies a task. */
+export interface TaskIdentity {
+  name: string;
+  pid: number;
+  uid: number;
+  gid: number;
+  guardPolicy: GuardPolicy;
+}
+
+/** The routines whose MIG server converts the task port with convert_port_to_space_*_from_user. */
+const FROM_USER = true;
+
+/** A 64-bit context or guard value (bigint, or a safe non-negative integer number). */
+function context64(v: unknown, what: string): bigint {
+  if (typeof v === 'bigint') return BigInt.asUintN(64, v);
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  throw new TypeError(`${what} must be a bigint, got ${describe(v)}`);
+}
+
+/** A 32-bit signed integer argument. */
+function int32(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+    throw new TypeError(`${what} must be a 32-bit integer, got ${describe(v)}`);
+  }
+  return v | 0;
+}
+
+/** The default count of a mach_port_get_attributes flavor. */
+function defaultCount(flavor: number): number {
+  switch (flavor) {
+    case MACH_PORT_RECEIVE_STATUS:
+      return MACH_PORT_RECEIVE_STATUS_COUNT;
+    case MACH_PORT_INFO_EXT:
+      return MACH_PORT_INFO_EXT_COUNT;
+    default:
+      return 1;
+  }
+}
+
+/** The words of a mach_port_set_attributes info value and their count. */
+function attributeWords(flavor: number, info: unknown): number[] {
+  if (Array.isArray(info)) return info.map((w, i) => int32(w, `info[${i}]`));
+  if (typeof info === 'number') return [int32(info, 'info')];
+  if (typeof info !== 'object' || info === null) throw new TypeError('mach_port_set_attributes: info must be an object or an array of words');
+  const o = info as Record<string, unknown>;
+  if (flavor === MACH_PORT_LIMITS_INFO) return [int32(o.mpl_qlimit, 'info.mpl_qlimit')];
+  if (flavor === MACH_PORT_DNREQUESTS_SIZE) return [int32(o.count ?? 0, 'info.count')];
+  if ('mpl_qlimit' in o) return [int32(o.mpl_qlimit, 'info.mpl_qlimit')];
+  return [0];
+}
+
+/** Whether a send error left the message pseudo-received into the caller's buffer. */
+function pseudoReceived(kr: number): boolean {
+  const base = (kr & ~MACH_MSG_MASK) >>> 0;
+  return base === MACH_SEND_TIMED_OUT || base === MACH_SEND_INTERRUPTED || base === MACH_SEND_NO_BUFFER;
+}
+
+/** One emulated task. */
+export class EmulatedTask implements MachApi {
+  /** This backend's name. */
+  readonly backendName = 'emulator' as const;
+  /** The kernel the task lives in. */
+  readonly kernel: Kernel;
+  /** The task's (process) name. */
+  readonly name: string;
+  /** Process id. */
+  readonly pid: number;
+  /** User id. */
+  readonly uid: number;
+  /** Group id. */
+  readonly gid: number;
+  /** Guard-exception policy. */
+  readonly guardPolicy: GuardPolicy;
+  /** The task's IPC space. */
+  readonly space: Space;
+  /** The identity put in the trailers of messages this task sends. */
+  readonly sender: SenderIdentity;
+  /** The address XNU would give the receive buffer (the guard of immovable receive rights received in guarded descriptors). */
+  readonly receiveBufferAddress: bigint;
+  /** Receives of this task waiting for a message. */
+  readonly pendingReceives = new Set<RcvWaiter>();
+  /** Sends of this task waiting for room. */
+  readonly pendingSends = new Set<SendWaiter>();
+  /** This task's bootstrap port (a send right to the emulated launchd). */
+  bootstrap_port = MACH_PORT_NULL;
+  private taskPortRef: Port | null = null;
+  private selfName = MACH_PORT_NULL;
+  private migReplyName = MACH_PORT_NULL;
+  private dead = false;
+
+  /** A task of `kernel`; use kernel.createTask() rather than this constructor. */
+  constructor(kernel: Kernel, identity: TaskIdentity) {
+    this.kernel = kernel;
+    this.name = identity.name;
+    this.pid = identity.pid;
+    this.uid = identity.uid;
+    this.gid = identity.gid;
+    this.guardPolicy = identity.guardPolicy;
+    this.space = new Space(kernel, this, kernel.maxNames);
+    const audit: AuditToken = Object.freeze({
+      auid: identity.uid,
+      euid: identity.uid,
+      egid: identity.gid,
+      ruid: identity.uid,
+      rgid: identity.gid,
+      pid: identity.pid,
+      asid: 100000,
+      pidversion: identity.pid,
+    });
+    this.sender = Object.freeze({ token: Object.freeze({ uid: identity.uid, gid: identity.gid }), audit });
+    this.receiveBufferAddress = 0x16f000000n + BigInt(identity.pid) * 0x10000n;
+  }
+
+  /** Set the task port and its name in this space (done once by the kernel). */
+  attach(port: Port, selfName: number): void {
+    this.taskPortRef = port;
+    this.selfName = selfName;
+  }
+
+  /** The task's own port (a kernel object, IKOT_TASK_CONTROL). */
+  get taskPort(): Port {
+    return this.taskPortRef!;
+  }
+
+  /** True once the task has terminated. */
+  get terminated(): boolean {
+    return this.dead;
+  }
+
+  // -------------------------------------------------------------------------
+  // Call plumbing
+
+  /** Throw KERN_TERMINATED for a call on a terminated task. */
+  private alive(context: string): void {
+    if (this.dead) throw new MachError(KERN_TERMINATED, context);
+  }
+
+  /**
+   * The space a `task` argument names. Not a send right (or a dead one) →
+   * MACH_SEND_INVALID_DEST, as the MIG send would fail; a kernel object that is not a
+   * task → KERN_INVALID_TASK (KERN_INVALID_ARGUMENT for the *_from_user routines); an
+   * ordinary port → the kernel refuses a kernel-object call to a message queue
+   * (MACH_SEND_INVALID_OPTIONS with a fatal guard).
+   */
+  private target(taskName: number, fromUser: boolean): Space | number {
+    const space = this.space;
+    if (taskName === this.selfName && this.taskPortRef !== null && this.taskPortRef.active) {
+      const e = space.lookup(taskName);
+      if (e !== undefined && (e.bits & MACH_PORT_TYPE_SEND) !== 0 && e.object === this.taskPortRef) return space;
+    }
+    const entry = space.lookup(taskName);
+    if (entry === undefined || (entry.bits & MACH_PORT_TYPE_SEND) === 0) return MACH_SEND_INVALID_DEST;
+    const port = entry.object as Port;
+    if (rightCheck(space, port, entry, false)) return MACH_SEND_INVALID_DEST;
+    if (port.kobjectType === IKOT_TASK_CONTROL) {
+      const t = port.kobject as EmulatedTask;
+      return t.dead ? MACH_SEND_INVALID_DEST : t.space;
+    }
+    if (port.kobjectType !== IKOT_NONE) return fromUser ? KERN_INVALID_ARGUMENT : KERN_INVALID_TASK;
+    raiseGuard(this.kernel, 0, kGUARD_EXC_INVALID_OPTIONS);
+    return MACH_SEND_INVALID_OPTIONS;
+  }
+
+  /** Run a routine returning a kern_return_t on the space `taskName` names. */
+  private run(context: string, taskName: unknown, fromUser: boolean, fn: (space: Space) => number): void {
+    const t = u32(taskName, 'task');
+    this.alive(context);
+    const kernel = this.kernel;
+    kernel.enter(this);
+    let kr: number = KERN_SUCCESS;
+    let guard = null;
+    try {
+      const space = this.target(t, fromUser);
+      kr = typeof space === 'number' ? space : fn(space);
+    } finally {
+      guard = kernel.takeGuard();
+      kernel.leave();
+    }
+    if (guard !== null) throw new MachGuardError(kr, guard.reason, guard.name, context);
+    if (kr !== KERN_SUCCESS) throw new MachError(kr, context);
+  }
+
+  /** Run a routine returning a value on the space `taskName` names. */
+  private value<T>(context: string, taskName: unknown, fromUser: boolean, fn: (space: Space) => KrValue<T>): T {
+    let out: T | undefined;
+    this.run(context, taskName, fromUser, (space) => {
+      const r = fn(space);
+      out = r.value;
+      return r.kr;
+    });
+    return out as T;
+  }
+
+  /** The MachError (or MachGuardError) for a failed send; pseudo-received messages ride in details.message. */
+  sendError(kr: number, msg: MachMessage): MachError {
+    return new MachError(kr, 'mach_msg', pseudoReceived(kr) ? { message: msg } : {});
+  }
+
+  /** The MachError for a failed receive, with details (size, message, localPort). */
+  receiveError(kr: number, details: Record<string, unknown>): MachError {
+    return new MachError(kr, 'mach_msg', details);
+  }
+
+  // -------------------------------------------------------------------------
+  // MachApi: names and rights
+
+  /** mach_task_self(): the name of this task's send right to its own task port. */
+  mach_task_self(): number {
+    return this.selfName;
+  }
+
+  /**
+   * mach_host_self(): a send right to the host port. Like host_self_trap, every call
+   * copies out one more send right (the name's urefs grow).
+   */
+  mach_host_self(): number {
+    this.alive('mach_host_self');
+    return this.kernel.copyoutRight(this, this.kernel.hostPort, MACH_MSG_TYPE_MAKE_SEND);
+  }
+
+  /** mach_port_allocate: a new receive right, port set or dead name. */
+  mach_port_allocate(task: number, right: number): number {
+    const r = u32(right, 'right');
+    return this.value('mach_port_allocate', task, !FROM_USER, (space) => portAllocate(space, r, false, 0));
+  }
+
+  /** mach_port_allocate_name: as mach_port_allocate, under a chosen name. */
+  mach_port_allocate_name(task: number, right: number, name: number): void {
+    const r = u32(right, 'right');
+    const n = u32(name, 'name');
+    this.run('mach_port_allocate_name', task, !FROM_USER, (space) => portAllocate(space, r, true, n).kr);
+  }
+
+  /** mach_port_deallocate: release one user reference. */
+  mach_port_deallocate(task: number, name: number): void {
+    const n = u32(name, 'name');
+    this.run('mach_port_deallocate', task, !FROM_USER, (space) => portDeallocate(space, n));
+  }
+
+  /** mach_port_destroy: every right under the name goes. */
+  mach_port_destroy(task: number, name: number): void {
+    const n = u32(name, 'name');
+    this.run('mach_port_destroy', task, !FROM_USER, (space) => portDestroy(space, n));
+  }
+
+  /** mach_port_mod_refs: change the user references of one right. */
+  mach_port_mod_refs(task: number, name: number, right: number, delta: number): void {
+    const n = u32(name, 'name');
+    const r = u32(right, 'right');
+    const d = int32(delta, 'delta');
+    this.run('mach_port_mod_refs', task, !FROM_USER, (space) => portModRefs(space, n, r, d));
+  }
+
+  /** mach_port_get_refs: the user references of one right. */
+  mach_port_get_refs(task: number, name: number, right: number): number {
+    const n = u32(name, 'name');
+    const r = u32(right, 'right');
+    return this.value('mach_port_get_refs', task, !FROM_USER, (space) => portGetRefs(space, n, r));
+  }
+
+  /**
+   * mach_port_insert_right: give the target space a right under `name`. `poly` is a name
+   * in the caller's space, copied in with `polyPoly` (when the target is the caller's own
+   * space, through the trap, with its fast path for name == poly).
+   */
+  mach_port_insert_right(task: number, name: number, poly: number, polyPoly: number): void {
+    const n = u32(name, 'name');
+    const p = u32(poly, 'poly');
+    const pp = u32(polyPoly, 'polyPoly');
+    const mine = this.space;
+    this.run('mach_port_insert_right', task, !FROM_USER, (space) => {
+      if (space === mine) {
+        if (n === p && (pp === MACH_MSG_TYPE_MAKE_SEND || pp === MACH_MSG_TYPE_COPY_SEND)) return objectInsertSendRight(space, p, pp);
+        const res = new CopyinResult();
+        const kr = objectCopyin(space, p, pp, res, null);
+        if (kr !== KERN_SUCCESS) return kr;
+        return this.insertCopiedIn(space, n, res.port, copyinType(pp));
+      }
+      const right = this.copyinArgument(p, pp);
+      if (typeof right === 'number') return right;
+      return this.insertCopiedIn(space, n, right, copyinType(pp));
+    });
+  }
+
+  /** The kernel half of insert_right: on failure the moved right is destroyed (reference §0.11). */
+  private insertCopiedIn(space: Space, name: number, port: PortRef, type: number): number {
+    const kr = portInsertRight(space, name, port, type);
+    if (kr !== KERN_SUCCESS && IP_VALID(port)) objectDestroy(port, type);
+    return kr;
+  }
+
+  /**
+   * Copy in a right the caller names in a MIG request's port descriptor: a bad right is
+   * the send's MACH_SEND_INVALID_RIGHT; null and dead names pass as they are.
+   */
+  private copyinArgument(name: number, disposition: number): PortRef | number {
+    if (!MACH_PORT_VALID(name)) return name === MACH_PORT_NULL ? null : IP_DEAD;
+    const res = new CopyinResult();
+    const kr = objectCopyin(this.space, name, disposition, res, null);
+    if (kr !== KERN_SUCCESS) {
+      if (kr === KERN_INVALID_RIGHT) raiseGuard(this.kernel, name, kGUARD_EXC_SEND_INVALID_RIGHT);
+      return MACH_SEND_INVALID_RIGHT;
+    }
+    return res.port;
+  }
+
+  /** Copy a right from a MIG reply into the caller's space (MACH_PORT_DEAD for dead ports). */
+  private copyoutResult(port: PortRef, type: number): number {
+    if (!IP_VALID(port)) return port === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
+    const r = objectCopyout(this.space, port, type, null);
+    if (r >= 0x100) return r;
+    return r === KERN_INVALID_CAPABILITY ? MACH_PORT_DEAD : MACH_PORT_NULL;
+  }
+
+  /** mach_port_extract_right: take a right out of the target space into the caller's. */
+  mach_port_extract_right(task: number, name: number, msgt_name: number): { poly: number; polyPoly: number } {
+    const n = u32(name, 'name');
+    const m = u32(msgt_name, 'msgt_name');
+    let out = { poly: MACH_PORT_NULL, polyPoly: 0 };
+    this.run('mach_port_extract_right', task, !FROM_USER, (space) => {
+      const r = portExtractRight(space, n, m);
+      if (r.kr !== KERN_SUCCESS) return r.kr;
+      out = { poly: this.copyoutResult(r.value.port, r.value.type), polyPoly: r.value.type };
+      return KERN_SUCCESS;
+    });
+    return out;
+  }
+
+  /** mach_port_type: the name's rights (dead ports' rights converted; send-possible bits masked). */
+  mach_port_type(task: number, name: number): number {
+    const n = u32(name, 'name');
+    return this.value('mach_port_type', task, !FROM_USER, (space) => portType(space, n));
+  }
+
+  /** mach_port_names: every name with its type, in increasing index order. */
+  mach_port_names(task: number): { names: number[]; types: number[] } {
+    return this.value('mach_port_names', task, !FROM_USER, (space) => ({ kr: KERN_SUCCESS, value: portNames(space) }));
+  }
+
+  /** mach_port_move_member: put a receive right in exactly one set (or, with MACH_PORT_NULL, none). */
+  mach_port_move_member(task: number, member: number, after: number): void {
+    const m = u32(member, 'member');
+    const a = u32(after, 'after');
+    this.run('mach_port_move_member', task, !FROM_USER, (space) => portMoveMember(space, m, a));
+  }
+
+  /** mach_port_insert_member: add a set membership. */
+  mach_port_insert_member(task: number, name: number, pset: number): void {
+    const n = u32(name, 'name');
+    const s = u32(pset, 'pset');
+    this.run('mach_port_insert_member', task, !FROM_USER, (space) => portInsertMember(space, n, s));
+  }
+
+  /** mach_port_extract_member: drop a set membership. */
+  mach_port_extract_member(task: number, name: number, pset: number): void {
+    const n = u32(name, 'name');
+    const s = u32(pset, 'pset');
+    this.run('mach_port_extract_member', task, !FROM_USER, (space) => portExtractMember(space, n, s));
+  }
+
+  /** mach_port_get_set_status: the member names of a set, ascending. */
+  mach_port_get_set_status(task: number, name: number): number[] {
+    const n = u32(name, 'name');
+    return this.value('mach_port_get_set_status', task, FROM_USER, (space) => portGetSetStatus(space, n));
+  }
+
+  /**
+   * mach_port_request_notification: register the send-once right `notify` (made or moved
+   * with `notifyPoly` from the caller's space) for `msgid` on `name`; returns the
+   * previous send-once right's name in the caller's space, or MACH_PORT_NULL.
+   */
+  mach_port_request_notification(task: number, name: number, msgid: number, sync: number, notify: number, notifyPoly: number): number {
+    const n = u32(name, 'name');
+    const id = int32(msgid, 'msgid');
+    const s = u32(sync, 'sync');
+    const nt = u32(notify, 'notify');
+    const np = u32(notifyPoly, 'notifyPoly');
+    let previous = MACH_PORT_NULL;
+    const mine = this.space;
+    this.run('mach_port_request_notification', task, !FROM_USER, (space) => {
+      let right: PortRef;
+      if (copyinType(np) !== MACH_MSG_TYPE_PORT_SEND_ONCE) {
+        // The trap refuses; the MIG server's type check refuses the descriptor.
+        const r = this.copyinArgument(nt, np);
+        if (typeof r === 'number') return r;
+        if (IP_VALID(r)) objectDestroy(r, copyinType(np));
+        return MIG_TYPE_ERROR;
+      }
+      if (space === mine) {
+        if (MACH_PORT_VALID(nt)) {
+          const res = new CopyinResult();
+          const kr = objectCopyin(space, nt, np, res, null);
+          if (kr !== KERN_SUCCESS) return kr;
+          right = res.port;
+        } else {
+          right = nt === MACH_PORT_NULL ? null : IP_DEAD;
+        }
+      } else {
+        const r = this.copyinArgument(nt, np);
+        if (typeof r === 'number') return r;
+        right = r;
+      }
+      const r = portRequestNotification(space, n, id, s, right);
+      if (r.kr !== KERN_SUCCESS) {
+        if (IP_VALID(right)) objectDestroy(right, MACH_MSG_TYPE_PORT_SEND_ONCE);
+        return r.kr;
+      }
+      if (r.value !== null) previous = this.copyoutResult(r.value, MACH_MSG_TYPE_PORT_SEND_ONCE);
+      return KERN_SUCCESS;
+    });
+    return previous;
+  }
+
+  /** mach_port_get_attributes: LIMITS_INFO, RECEIVE_STATUS, DNREQUESTS_SIZE, INFO_EXT. */
+  mach_port_get_attributes(task: number, name: number, flavor: number, count?: number): PortAttributes {
+    const n = u32(name, 'name');
+    const f = int32(flavor, 'flavor');
+    const c = count === undefined ? defaultCount(f) : Math.min(u32(count, 'count'), MACH_PORT_INFO_EXT_COUNT);
+    return this.value('mach_port_get_attributes', task, FROM_USER, (space) => portGetAttributes(space, n, f, c)) as PortAttributes;
+  }
+
+  /** mach_port_set_attributes: LIMITS_INFO ({mpl_qlimit}) and the other settable flavors. */
+  mach_port_set_attributes(task: number, name: number, flavor: number, info: PortAttributes): void {
+    const n = u32(name, 'name');
+    const f = int32(flavor, 'flavor');
+    const words = attributeWords(f, info);
+    this.run('mach_port_set_attributes', task, !FROM_USER, (space) => portSetAttributes(space, n, f, words, words.length));
+  }
+
+  /** mach_port_set_mscount. */
+  mach_port_set_mscount(task: number, name: number, mscount: number): void {
+    const n = u32(name, 'name');
+    const m = u32(mscount, 'mscount');
+    this.run('mach_port_set_mscount', task, !FROM_USER, (space) => portSetMscount(space, n, m));
+  }
+
+  /** mach_port_set_seqno. */
+  mach_port_set_seqno(task: number, name: number, seqno: number): void {
+    const n = u32(name, 'name');
+    const s = u32(seqno, 'seqno');
+    this.run('mach_port_set_seqno', task, !FROM_USER, (space) => portSetSeqno(space, n, s));
+  }
+
+  /** mach_port_get_context (0 for strictly guarded ports). */
+  mach_port_get_context(task: number, name: number): bigint {
+    const n = u32(name, 'name');
+    return this.value('mach_port_get_context', task, FROM_USER, (space) => portGetContext(space, n));
+  }
+
+  /** mach_port_set_context. */
+  mach_port_set_context(task: number, name: number, context: bigint): void {
+    const n = u32(name, 'name');
+    const c = context64(context, 'context');
+    this.run('mach_port_set_context', task, !FROM_USER, (space) => portSetContext(space, n, c));
+  }
+
+  /** mach_port_construct: a receive right with options (guard, queue limit, send right, …). */
+  mach_port_construct(task: number, options: mach_port_options_t, context: bigint): number {
+    if (typeof options !== 'object' || options === null) throw new TypeError('mach_port_construct: options must be an object');
+    const flags = u32(options.flags, 'options.flags');
+    let qlimit = 0;
+    if (options.mpl !== undefined) {
+      if (typeof options.mpl !== 'object' || options.mpl === null) throw new TypeError('options.mpl must be an object');
+      qlimit = u32(options.mpl.mpl_qlimit, 'options.mpl.mpl_qlimit');
+    }
+    const c = context64(context, 'context');
+    const hardened = this.guardPolicy === 'hardened';
+    return this.value('mach_port_construct', task, !FROM_USER, (space) => portConstruct(space, flags, qlimit, c, hardened));
+  }
+
+  /** mach_port_destruct: drop send references, then the (guarded) receive right. */
+  mach_port_destruct(task: number, name: number, srdelta: number, guard: bigint): void {
+    const n = u32(name, 'name');
+    const d = int32(srdelta, 'srdelta');
+    const g = context64(guard, 'guard');
+    this.run('mach_port_destruct', task, !FROM_USER, (space) => portDestruct(space, n, d, g));
+  }
+
+  /** mach_port_guard. */
+  mach_port_guard(task: number, name: number, guard: bigint, strict: boolean): void {
+    const n = u32(name, 'name');
+    const g = context64(guard, 'guard');
+    if (typeof strict !== 'boolean') throw new TypeError('strict must be a boolean');
+    this.run('mach_port_guard', task, !FROM_USER, (space) => portGuard(space, n, g, strict));
+  }
+
+  /** mach_port_unguard. */
+  mach_port_unguard(task: number, name: number, guard: bigint): void {
+    const n = u32(name, 'name');
+    const g = context64(guard, 'guard');
+    this.run('mach_port_unguard', task, !FROM_USER, (space) => portUnguard(space, n, g));
+  }
+
+  /** mach_port_kobject: the IKOT_* type of the kernel object behind a right (address 0). */
+  mach_port_kobject(task: number, name: number): { object_type: number; object_addr: bigint } {
+    const n = u32(name, 'name');
+    const type = this.value('mach_port_kobject', task, FROM_USER, (space) => portKobject(space, n));
+    return { object_type: type, object_addr: 0n };
+  }
+
+  // -------------------------------------------------------------------------
+  // MachApi: messages
+
+  /**
+   * mach_msg: send, receive, or send then receive. The send half runs synchronously
+   * (copy-in, queueing); the returned promise stays pending while the send waits for
+   * room or the receive waits for a message. Errors reject with MachError.
+   */
+  mach_msg(
+    msg: MachMessage | undefined,
+    option: number,
+    rcv_name: number = MACH_PORT_NULL,
+    timeout = 0,
+    rcv_size?: number,
+    control?: MachMsgControl,
+  ): Promise<ReceivedMessage | undefined> {
+    try {
+      const opt = u32(option, 'option');
+      const rcvName = u32(rcv_name, 'rcv_name');
+      const tmo = u32(timeout, 'timeout');
+      const rcvSize = rcv_size === undefined ? Number.POSITIVE_INFINITY : u32(rcv_size, 'rcv_size');
+      let signal: AbortSignal | null = null;
+      let kobjectCall = false;
+      if (control !== undefined) {
+        if (typeof control !== 'object' || control === null) throw new TypeError('mach_msg: control must be an object');
+        if (control.signal !== undefined) {
+          if (!(control.signal instanceof AbortSignal)) throw new TypeError('mach_msg: control.signal must be an AbortSignal');
+          signal = control.signal;
+        }
+        if (control.kobjectCall !== undefined && typeof control.kobjectCall !== 'boolean') throw new TypeError('mach_msg: control.kobjectCall must be a boolean');
+        kobjectCall = control.kobjectCall === true;
+      }
+      if ((opt & MACH_SEND_MSG) !== 0 && (typeof msg !== 'object' || msg === null)) throw new TypeError('mach_msg: MACH_SEND_MSG needs a message');
+      this.alive('mach_msg');
+      if (signal !== null && signal.aborted) return Promise.reject(signal.reason);
+      if ((opt & MACH_SEND_MSG) !== 0) {
+        const sent = this.send(msg!, opt, tmo, kobjectCall, false, signal);
+        if (typeof sent !== 'number') {
+          return (opt & MACH_RCV_MSG) !== 0 ? sent.then(() => this.receive(rcvName, opt, tmo, rcvSize, signal)) : sent.then(() => undefined);
+        }
+      }
+      if ((opt & MACH_RCV_MSG) !== 0) return this.receive(rcvName, opt, tmo, rcvSize, signal);
+      return Promise.resolve(undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The synchronous send half: throws on failure, returns MACH_MSG_SUCCESS or a promise while blocked. */
+  private send(msg: MachMessage, option: number, timeout: number, kobjectCall: boolean, anyCall: boolean, signal: AbortSignal | null): number | Promise<void> {
+    const kernel = this.kernel;
+    kernel.enter(this);
+    let out: number | Promise<void> = MACH_MSG_SUCCESS;
+    let guard = null;
+    try {
+      out = msgSend(this, msg, option, timeout, { kobjectCall, anyCall, signal });
+    } finally {
+      guard = kernel.takeGuard();
+      kernel.leave();
+    }
+    const kr = typeof out === 'number' ? out : MACH_MSG_SUCCESS;
+    if (guard !== null) throw new MachGuardError(kr, guard.reason, guard.name, 'mach_msg');
+    if (kr !== MACH_MSG_SUCCESS) throw this.sendError(kr, msg);
+    return out;
+  }
+
+  /** The receive half: settles at once when a message (or an error) is there, else waits. */
+  private receive(rcvName: number, option: number, timeout: number, rcvSize: number, signal: AbortSignal | null): Promise<ReceivedMessage> {
+    const kernel = this.kernel;
+    if (this.dead) return Promise.reject(new MachError(KERN_TERMINATED, 'mach_msg'));
+    if (signal !== null && signal.aborted) return Promise.reject(signal.reason);
+    kernel.enter(this);
+    let result: Promise<ReceivedMessage>;
+    let guard = null;
+    let kr = MACH_MSG_SUCCESS;
+    try {
+      const obj = mqueueCopyin(this.space, rcvName);
+      const trailerSize = REQUESTED_TRAILER_SIZE(option);
+      if (typeof obj === 'number') {
+        kr = obj;
+        result = Promise.reject(this.receiveError(obj, {}));
+      } else {
+        const a = receiveNow(this, obj, option, rcvSize, trailerSize);
+        if (a.mr === -1) {
+          if ((option & MACH_RCV_TIMEOUT) !== 0 && timeout === 0) result = Promise.reject(this.receiveError(MACH_RCV_TIMED_OUT, {}));
+          else result = blockReceiver(this, obj, option, timeout, rcvSize, trailerSize, signal);
+        } else if (a.mr === MACH_MSG_SUCCESS) {
+          result = Promise.resolve(a.msg!);
+        } else {
+          const details: Record<string, unknown> = {};
+          if (a.msg !== null) {
+            details.message = a.msg;
+            details.size = a.size;
+          } else {
+            if (rcvSize >= 8) details.size = a.size;
+            if ((option & MACH_RCV_LARGE_IDENTITY) !== 0 && rcvSize >= 16) details.localPort = a.localPort;
+          }
+          result = Promise.reject(this.receiveError(a.mr, details));
+        }
+      }
+    } finally {
+      guard = kernel.takeGuard();
+      kernel.leave();
+    }
+    if (guard !== null) {
+      result.catch(() => undefined);
+      return Promise.reject(new MachGuardError(kr, guard.reason, guard.name, 'mach_msg'));
+    }
+    return result;
+  }
+
+  /**
+   * Send `request` as a kernel-object call through this task's private MIG reply port
+   * (MAKE_SEND_ONCE, allocated once as libSystem's per-thread MIG reply port) and return
+   * the reply synchronously. Throws MachError when the send fails, when the destination
+   * is not served synchronously (a message queue), and MIG_SERVER_DIED when the reply is
+   * a send-once notification (the request was destroyed unanswered).
+   */
+  kernelCall(request: MachMessage): ReceivedMessage {
+    if (typeof request !== 'object' || request === null || typeof request.header !== 'object' || request.header === null) {
+      throw new TypeError('kernelCall: request must be a message');
+    }
+    this.alive('kernelCall');
+    const kernel = this.kernel;
+    const replyName = this.migReplyPort();
+    const replyPort = (this.space.lookup(replyName)!.object as Port);
+    // Drop anything left on the reply port by an earlier call (a late notification).
+    kernel.enter(this);
+    try {
+      while (replyPort.head !== null) {
+        const stale = replyPort.dequeue()!;
+        kernel.destroyKmsg(stale);
+      }
+    } finally {
+      kernel.leave();
+    }
+    const remote = u32(request.header.msgh_remote_port, 'msgh_remote_port');
+    const entry = this.space.lookup(remote);
+    if (entry !== undefined && entry.object !== null && entry.object.active && (entry.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)) !== 0) {
+      const dest = entry.object as Port;
+      if (!dest.inKernel) throw new MachError(MACH_SEND_INVALID_OPTIONS, 'kernelCall: the destination is not served synchronously');
+    }
+    const msg: MachMessage = {
+      header: {
+        ...request.header,
+        msgh_bits: ((request.header.msgh_bits & ~MACH_MSGH_BITS_LOCAL_MASK) | (MACH_MSG_TYPE_MAKE_SEND_ONCE << 8)) >>> 0,
+        msgh_local_port: replyName,
+      },
+      descriptors: request.descriptors,
+      body: request.body,
+    };
+    this.send(msg, MACH_SEND_MSG | MACH_RCV_MSG, 0, true, true, null);
+    kernel.enter(this);
+    let got;
+    try {
+      got = receiveNow(this, replyPort, 0, Number.POSITIVE_INFINITY, 8);
+    } finally {
+      kernel.leave();
+    }
+    if (got.mr === -1) throw new MachError(MACH_RCV_TIMED_OUT, 'kernelCall: no reply');
+    if (got.msg !== null && got.msg.header.msgh_id === MACH_NOTIFY_SEND_ONCE) throw new MachError(MIG_SERVER_DIED, 'kernelCall');
+    if (got.mr !== MACH_MSG_SUCCESS) throw new MachError(got.mr, 'kernelCall', { message: got.msg });
+    return got.msg!;
+  }
+
+  /** This task's MIG reply port (a receive right in its space), allocated on first use. */
+  private migReplyPort(): number {
+    const e = this.migReplyName !== MACH_PORT_NULL ? this.space.lookup(this.migReplyName) : undefined;
+    if (e !== undefined && e.object !== null && e.object.active && (e.bits & MACH_PORT_TYPE_RECEIVE) !== 0) return this.migReplyName;
+    this.migReplyName = this.mach_port_allocate(this.selfName, MACH_PORT_RIGHT_RECEIVE);
+    return this.migReplyName;
+  }
+
+  // -------------------------------------------------------------------------
+  // MachApi: services
+
+  /** bootstrap_check_in through the emulated launchd. */
+  bootstrap_check_in(bp: number, service_name: string): number {
+    return bootstrapCheckIn(this as never, bp, service_name);
+  }
+
+  /** bootstrap_look_up through the emulated launchd. */
+  bootstrap_look_up(bp: number, service_name: string): number {
+    return bootstrapLookUp(this as never, bp, service_name);
+  }
+
+  /** bootstrap_register through the emulated launchd. */
+  bootstrap_register(bp: number, service_name: string, sp: number): void {
+    bootstrapRegister(this as never, bp, service_name, sp);
+  }
+
+  /** host_info as a MIG call to the host port. */
+  host_info(host: number, flavor: number): host_basic_info {
+    return hostInfo(this as never, host, flavor);
+  }
+
+  /** host_statistics64 as a MIG call to the host port. */
+  host_statistics64(host: number, flavor: number): vm_statistics64 {
+    return hostStatistics64(this as never, host, flavor);
+  }
+
+  /** task_info as a MIG call to a task port. */
+  task_info(task: number, flavor: number): mach_task_basic_info | Record<string, unknown> {
+    return taskInfo(this as never, task, flavor);
+  }
+
+  // -------------------------------------------------------------------------
+  // Introspection and termination
+
+  /** Every name of the space with its rights and port state (for lsmp). Linear in names. */
+  spaceInfo(): SpaceInfoEntry[] {
+    return spaceInfo(this);
+  }
+
+  /**
+   * Terminate the task as XNU does: its blocked calls settle (KERN_TERMINATED), its space
+   * is torn down — receive rights first, then the rest (reference S99) — and its task
+   * port dies. Idempotent.
+   */
+  terminate(): void {
+    if (this.dead) return;
+    const kernel = this.kernel;
+    kernel.enter(null);
+    try {
+      this.dead = true;
+      for (const w of [...this.pendingSends]) {
+        if (w.done) continue;
+        w.done = true;
+        w.disarm();
+        w.unlink();
+        kernel.destroyKmsg(w.kmsg);
+        w.reject(new MachError(KERN_TERMINATED, 'mach_msg'));
+      }
+      this.pendingSends.clear();
+      for (const w of [...this.pendingReceives]) {
+        if (w.done) continue;
+        w.done = true;
+        w.disarm();
+        w.unlink();
+        w.reject(new MachError(KERN_TERMINATED, 'mach_msg'));
+      }
+      this.pendingReceives.clear();
+      const space = this.space;
+      space.active = false;
+      const entries = space.entries();
+      for (const e of entries) if ((e.bits & MACH_PORT_TYPE_RECEIVE) !== 0) rightTerminate(space, e);
+      for (const e of entries) if ((e.bits & MACH_PORT_TYPE_RECEIVE) === 0) rightTerminate(space, e);
+      space.retire();
+      const port = this.taskPortRef;
+      if (port !== null && port.active) port.destroy();
+      kernel.taskTerminated(this);
+    } finally {
+      kernel.leave();
+    }
+  }
+}
+
