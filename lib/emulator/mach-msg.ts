@@ -250,6 +250,8 @@ interface Parsed {
   id: number;
   descs: UDesc[] | null;
   body: Uint8Array;
+  /** COMPLEX but no descriptor count at all (a 24-byte complex message). */
+  noCount: boolean;
 }
 
 /** Check the JS shape of `msg` (TypeError on wrong types). */
@@ -271,15 +273,32 @@ function parseMessage(msg: unknown): Parsed {
     body = m.body;
   }
   let descs: UDesc[] | null = null;
+  let noCount = false;
   if ((bits & MACH_MSGH_BITS_COMPLEX) !== 0) {
     if (m.descriptors !== undefined && !Array.isArray(m.descriptors)) throw new TypeError('mach_msg: msg.descriptors must be an array');
+    // A complex message without a descriptors array stands for a buffer that ends after
+    // the header: no mach_msg_body_t.
+    noCount = m.descriptors === undefined;
     const list = m.descriptors ?? [];
     descs = new Array<UDesc>(list.length);
     for (let i = 0; i < list.length; i++) descs[i] = readDescriptor(list[i], i);
   } else if (m.descriptors !== undefined && m.descriptors.length > 0) {
     throw new TypeError('mach_msg: descriptors need MACH_MSGH_BITS_COMPLEX in msgh_bits');
   }
-  return { bits, remote, local, voucher, id, descs, body };
+  return { bits, remote, local, voucher, id, descs, body, noCount };
+}
+
+/**
+ * The inline bytes as the kernel copies them at send time. The contract pads a body
+ * whose length is not a multiple of 4 with zeros (Darwin's send size must be).
+ */
+function copyBody(body: Uint8Array): Uint8Array {
+  const n = body.length;
+  if (n === 0) return EMPTY;
+  if ((n & 3) === 0) return body.slice();
+  const out = new Uint8Array((n + 3) & ~3);
+  out.set(body);
+  return out;
 }
 
 /** The user (64-bit) size of a descriptor type: 12 for port descriptors, 16 otherwise. */
@@ -294,9 +313,9 @@ function userDescSize(type: number): number {
  * descriptors (ipc_kmsg_inflate_descriptors), then the number of rights.
  */
 function preflight(p: Parsed, kobjectCall: boolean): number {
-  if (p.body.length % 4 !== 0) return MACH_SEND_MSG_TOO_SMALL;
+  if (p.noCount) return MACH_SEND_MSG_TOO_SMALL;
   const descs = p.descs;
-  let size = MACH_MSG_HEADER_SIZE + p.body.length;
+  let size = MACH_MSG_HEADER_SIZE + ((p.body.length + 3) & ~3);
   if (descs !== null) {
     size += 4;
     for (const d of descs) size += d.type <= 4 ? userDescSize(d.type) : 12;
@@ -647,7 +666,7 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
     mr = copyinBody(space, kmsg, p.descs);
     if (mr !== MACH_MSG_SUCCESS) return mr;
   }
-  kmsg.body = p.body.length === 0 ? EMPTY : p.body.slice();
+  kmsg.body = copyBody(p.body);
   kmsg.size = messageSize(kmsg.descs, kmsg.body.length);
   // MACH_SEND_NOTIFY arms a delayed send-possible request on a full queue, or forces the
   // message through when the queue has room (ipc_kmsg_copyin_header).
