@@ -1,15 +1,14 @@
 // No leaks after 1,000 messages carrying rights: both tasks' name spaces end exactly as
 // they began, and the kernel's invariants hold.
 import { expect, it } from 'vitest';
-import { ReceiveRight, SendRight, type Message } from '../../lib/rights/index.js';
-import { checkInvariants, space, world } from './helpers.js';
+import { ReceiveRight, type Message } from '../../lib/rights/index.js';
+import { checkInvariants, connect, space, world } from './helpers.js';
 
 it('1,000 messages with rights, replies and OOL memory leave no name behind', async () => {
   const w = world();
   const { a, b } = w;
-  const service = ReceiveRight.checkIn(`com.example.leaks.${process.pid}`, { api: b });
+  const { service, client } = connect(w);
   service.qlimit = 64;
-  const client = SendRight.lookUp(`com.example.leaks.${process.pid}`, { api: a });
   const aBefore = space(a);
   const bBefore = space(b);
 

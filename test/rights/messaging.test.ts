@@ -16,17 +16,7 @@ import {
 } from '../../lib/constants.js';
 import { MachError } from '../../lib/errors.js';
 import { Message, portTransfer, ReceiveRight, SendRight, type SendOnceRight } from '../../lib/rights/index.js';
-import { checkInvariants, refs, rejectsWith, space, tick, typeOf, world, type World } from './helpers.js';
-
-let serviceSeq = 0;
-
-/** Task b checks a service in, task a looks it up. */
-function connect(w: World): { service: ReceiveRight; client: SendRight } {
-  const name = `com.example.rights.${process.pid}.${++serviceSeq}`;
-  const service = ReceiveRight.checkIn(name, { api: w.b });
-  const client = SendRight.lookUp(name, { api: w.a });
-  return { service, client };
-}
+import { checkInvariants, connect, refs, rejectsWith, space, tick, typeOf, world } from './helpers.js';
 
 describe('sending and receiving', () => {
   it('ports, OOL memory and a reply right arrive as owned rights; close releases what was not taken', async () => {

@@ -1,8 +1,8 @@
 // No-senders and dead-name notifications as promises.
 import { describe, expect, it } from 'vitest';
 import { MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_TYPE_DEAD_NAME } from '../../lib/constants.js';
-import { ReceiveRight, SendRight } from '../../lib/rights/index.js';
-import { checkInvariants, refs, space, tick, typeOf, world } from './helpers.js';
+import { ReceiveRight } from '../../lib/rights/index.js';
+import { checkInvariants, connect, refs, sendRightFor, space, tick, typeOf, world } from './helpers.js';
 
 /** Whether a promise has settled after the pending callbacks ran. */
 async function settled(p: Promise<unknown>): Promise<boolean> {
@@ -37,10 +37,9 @@ describe('requestNoSenders', () => {
 
   it('fires when a send right held by another task goes away', async () => {
     const w = world();
-    const name = `com.example.ns.${process.pid}`;
-    using service = ReceiveRight.checkIn(name, { api: w.b });
+    using service = ReceiveRight.allocate({ api: w.b });
     const ns = service.requestNoSenders();
-    const client = SendRight.lookUp(name, { api: w.a });
+    const client = sendRightFor(w.kernel, service, w.a);
     expect(await settled(ns)).toBe(false);
     client.close();
     const ev = await ns;
@@ -93,9 +92,7 @@ describe('requestNoSenders', () => {
 describe('requestDeadName', () => {
   it('fires when the port dies, and releases the notification\'s extra reference', async () => {
     const w = world();
-    const name = `com.example.dn.${process.pid}`;
-    const service = ReceiveRight.checkIn(name, { api: w.b });
-    const client = SendRight.lookUp(name, { api: w.a });
+    const { service, client } = connect(w);
     const dn = client.requestDeadName();
     expect(await settled(dn)).toBe(false);
     service.close();
@@ -111,10 +108,9 @@ describe('requestDeadName', () => {
 
   it('resolves port-deleted when the right is released before the port dies', async () => {
     const w = world();
-    const service = `com.example.pd.${process.pid}`;
-    using rr = ReceiveRight.checkIn(service, { api: w.a });
+    using rr = ReceiveRight.allocate({ api: w.a });
     const before = space(w.b);
-    const s = SendRight.lookUp(service, { api: w.b });
+    const s = sendRightFor(w.kernel, rr, w.b);
     const name = s.name;
     const dn = s.requestDeadName();
     s.close();
