@@ -7,7 +7,7 @@
 import { expect } from 'vitest';
 import { MachGuardError } from '../../lib/errors.js';
 import { conformance, expectGuard, expectMachError, suite } from './harness.js';
-import { C, isGone, msg, port, portDesc, portSet, portWithSend, refs, send, sendOnce, status, typeOf, unusedName } from './helpers.js';
+import { C, expectNotification, isGone, msg, port, portDesc, portSet, portWithSend, refs, send, sendOnce, status, typeOf, unusedName } from './helpers.js';
 
 const FATAL = { needs: ['fatal-guard'] as 'fatal-guard'[] };
 
@@ -233,6 +233,8 @@ suite('construct, guards and guard exceptions', () => {
       );
       expect(typeOf(api, imm)).toBe(C.MACH_PORT_TYPE_RECEIVE);
       expect(status(api, dest)).toMatchObject({ mps_mscount: 1, mps_srights: 0, mps_msgcount: 0 });
+      // the reply send-once right was made and destroyed: its notification holds it until received
+      await expectNotification(api, r, C.MACH_NOTIFY_SEND_ONCE);
       expect(status(api, r).mps_sorights).toBe(0);
     },
     FATAL,

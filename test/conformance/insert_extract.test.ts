@@ -212,7 +212,7 @@ suite('insert and extract rights', () => {
       const p = port(api);
       const n = port(api);
       requestNotification(api, p, C.MACH_NOTIFY_DEAD_NAME, n);
-      expect(typeOf(api, p) & C.MACH_PORT_TYPE_DNREQUEST).toBe(C.MACH_PORT_TYPE_DNREQUEST);
+      expect((typeOf(api, p) & C.MACH_PORT_TYPE_DNREQUEST) >>> 0).toBe(C.MACH_PORT_TYPE_DNREQUEST);
       const m = unusedName(api);
       api.mach_port_insert_right(task, m, p, C.MACH_MSG_TYPE_MOVE_RECEIVE);
       const note = await expectNotification(api, n, C.MACH_NOTIFY_PORT_DELETED);

@@ -77,8 +77,8 @@ suite('ordering, sequence numbers, status', () => {
   );
 
   conformance(
-    'set_seqno / set_mscount / get_context / set_context errors: NULL → KERN_INVALID_RIGHT, not a receive right → KERN_INVALID_RIGHT, unknown → KERN_INVALID_NAME',
-    'xnu:osfmk/ipc/mach_port.c:mach_port_set_seqno, mach_port_set_mscount, mach_port_get_context, mach_port_set_context (ipc_port_translate_receive)',
+    'set_seqno / set_mscount / get_context / set_context errors: NULL/DEAD → KERN_INVALID_RIGHT, a set or send-once → KERN_INVALID_RIGHT, a dead name or unknown name → KERN_INVALID_NAME',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_set_seqno, mach_port_set_mscount, mach_port_get_context, mach_port_set_context; ipc_object.c:ipc_object_translate; ipc_right.c:ipc_right_lookup_read (no object → KERN_INVALID_NAME)',
     ({ api, task }) => {
       const s = portSet(api);
       const o = sendOnce(api, port(api));
@@ -95,7 +95,7 @@ suite('ordering, sequence numbers, status', () => {
         expectMachError(() => call(C.MACH_PORT_DEAD), 'KERN_INVALID_RIGHT');
         expectMachError(() => call(s), 'KERN_INVALID_RIGHT');
         expectMachError(() => call(o), 'KERN_INVALID_RIGHT');
-        expectMachError(() => call(d), 'KERN_INVALID_RIGHT');
+        expectMachError(() => call(d), 'KERN_INVALID_NAME');
         expectMachError(() => call(unknown), 'KERN_INVALID_NAME');
       }
     },
@@ -131,15 +131,15 @@ suite('ordering, sequence numbers, status', () => {
   );
 
   conformance(
-    'S93 RECEIVE_STATUS errors: count < 10 → KERN_FAILURE, a port set / send-once / dead name → KERN_INVALID_RIGHT, NULL → KERN_INVALID_RIGHT, unknown flavor → KERN_INVALID_ARGUMENT',
-    'xnu:osfmk/ipc/mach_port.c:mach_port_get_attributes',
+    'S93 RECEIVE_STATUS errors: count < 10 → KERN_FAILURE, a port set / send-once → KERN_INVALID_RIGHT, a dead name → KERN_INVALID_NAME, NULL → KERN_INVALID_RIGHT, unknown flavor → KERN_INVALID_ARGUMENT',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_get_attributes; ipc_right.c:ipc_right_lookup_read (a dead name has no object → KERN_INVALID_NAME in xnu-11417; xnu-7195 answered KERN_INVALID_RIGHT)',
     ({ api, task }) => {
       const p = port(api);
       const RS = C.MACH_PORT_RECEIVE_STATUS;
       expectMachError(() => api.mach_port_get_attributes(task, p, RS, 9), 'KERN_FAILURE');
       expectMachError(() => api.mach_port_get_attributes(task, portSet(api), RS, 10), 'KERN_INVALID_RIGHT');
       expectMachError(() => api.mach_port_get_attributes(task, sendOnce(api, p), RS, 10), 'KERN_INVALID_RIGHT');
-      expectMachError(() => api.mach_port_get_attributes(task, api.mach_port_allocate(task, C.MACH_PORT_RIGHT_DEAD_NAME), RS, 10), 'KERN_INVALID_RIGHT');
+      expectMachError(() => api.mach_port_get_attributes(task, api.mach_port_allocate(task, C.MACH_PORT_RIGHT_DEAD_NAME), RS, 10), 'KERN_INVALID_NAME');
       expectMachError(() => api.mach_port_get_attributes(task, C.MACH_PORT_NULL, RS, 10), 'KERN_INVALID_RIGHT');
       expectMachError(() => api.mach_port_get_attributes(task, unusedName(api), RS, 10), 'KERN_INVALID_NAME');
       expectMachError(() => api.mach_port_get_attributes(task, p, 99, 17), 'KERN_INVALID_ARGUMENT');

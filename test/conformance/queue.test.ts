@@ -100,7 +100,7 @@ suite('queue limit, blocking, timeouts', () => {
         const name = disp === C.MACH_MSG_TYPE_MOVE_SEND_ONCE ? sendOnce(api, p) : p;
         const m = msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { id: 42, descriptors: [portDesc(name, disp)] });
         await expectMachError(api.mach_msg(m, C.MACH_SEND_MSG | C.MACH_SEND_TIMEOUT, 0, 0), 'MACH_SEND_TIMED_OUT');
-        expect(m.header.msgh_bits & C.MACH_MSGH_BITS_COMPLEX).toBe(C.MACH_MSGH_BITS_COMPLEX);
+        expect(C.MACH_MSGH_BITS_IS_COMPLEX(m.header.msgh_bits)).toBe(true);
         expect(m.descriptors?.length).toBe(1);
         const d = m.descriptors![0] as { type: number; name: number; disposition: number };
         expect(d.type).toBe(C.MACH_MSG_PORT_DESCRIPTOR);

@@ -52,7 +52,7 @@ suite('send validation', () => {
       const m = await recv(api, p);
       expect(m.header.msgh_id).toBe(65);
       expect(m.size).toBe(28);
-      expect(m.header.msgh_bits & C.MACH_MSGH_BITS_COMPLEX).toBe(C.MACH_MSGH_BITS_COMPLEX);
+      expect(C.MACH_MSGH_BITS_IS_COMPLEX(m.header.msgh_bits)).toBe(true);
       expect(m.descriptors).toEqual([]);
     },
   );
@@ -188,20 +188,29 @@ suite('send validation', () => {
   );
 
   conformance(
-    'S68 a dead-name entry is accepted as a reply port (COPY_SEND): the receiver sees msgh_remote_port = MACH_PORT_DEAD',
-    'xnu:osfmk/ipc/ipc_right.c:ipc_right_copyin_check_reply (dead names break out as valid), ipc_right_copyin copy_dead',
+    'S68 a name that is already a dead-name entry is refused as a reply port (MACH_SEND_INVALID_REPLY) on macOS 15, with any disposition; nothing consumed',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_header_rights (reply entry without MACH_PORT_TYPE_PORT_RIGHTS → MACH_SEND_INVALID_REPLY, xnu-11417; xnu-7195 let it through ipc_right_copyin_check_reply)',
     async ({ api, task }) => {
       const p = portWithSend(api);
       const d = api.mach_port_allocate(task, C.MACH_PORT_RIGHT_DEAD_NAME);
-      await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { reply: d, replyDisp: C.MACH_MSG_TYPE_COPY_SEND, id: 68 }));
+      for (const rd of [C.MACH_MSG_TYPE_COPY_SEND, C.MACH_MSG_TYPE_MOVE_SEND, C.MACH_MSG_TYPE_MOVE_SEND_ONCE]) {
+        await expectMachError(send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { reply: d, replyDisp: rd, id: 68 })), 'MACH_SEND_INVALID_REPLY');
+      }
+      expect(refs(api, d, C.MACH_PORT_RIGHT_DEAD_NAME)).toBe(1);
+      expect(refs(api, p, C.MACH_PORT_RIGHT_SEND)).toBe(1);
+      await expectEmpty(api, p);
+    },
+  );
+
+  conformance(
+    'S68 MACH_PORT_DEAD itself as the reply name with a send disposition is carried through: the receiver sees msgh_remote_port = MACH_PORT_DEAD',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_header_rights (only MACH_PORT_VALID reply names are looked up; the reply becomes IP_DEAD)',
+    async ({ api }) => {
+      const p = portWithSend(api);
+      await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { reply: C.MACH_PORT_DEAD, replyDisp: C.MACH_MSG_TYPE_COPY_SEND, id: 0x68 }));
       const m = await recv(api, p);
-      expect(m.header.msgh_id).toBe(68);
       expect(m.header.msgh_remote_port).toBe(C.MACH_PORT_DEAD);
       expect(C.MACH_MSGH_BITS_REMOTE(m.header.msgh_bits)).toBe(C.MACH_MSG_TYPE_PORT_SEND);
-      expect(refs(api, d, C.MACH_PORT_RIGHT_DEAD_NAME)).toBe(1);
-      await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { reply: d, replyDisp: C.MACH_MSG_TYPE_MOVE_SEND }));
-      expect((await recv(api, p)).header.msgh_remote_port).toBe(C.MACH_PORT_DEAD);
-      expect(isGone(api, d)).toBe(true);
     },
   );
 

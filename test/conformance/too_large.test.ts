@@ -36,7 +36,9 @@ suite('too-large messages and trailers', () => {
       expect(status(api, p).mps_msgcount).toBe(1);
       expect(status(api, p).mps_seqno).toBe(0);
       await expectMachError(recv(api, p, { size: 107, options: C.MACH_RCV_LARGE }), 'MACH_RCV_TOO_LARGE');
-      const m = await recv(api, p, { size: 108, options: C.MACH_RCV_LARGE | SEQNO });
+      // 100 bytes + a 12-byte seqno trailer
+      await expectMachError(recv(api, p, { size: 111, options: C.MACH_RCV_LARGE | SEQNO }), 'MACH_RCV_TOO_LARGE');
+      const m = await recv(api, p, { size: 112, options: C.MACH_RCV_LARGE | SEQNO });
       expect(m.header.msgh_id).toBe(63);
       expect(m.size).toBe(100);
       expect(m.trailer.seqno).toBe(0);
