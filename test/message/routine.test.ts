@@ -5,6 +5,7 @@ import {
   KERN_FAILURE,
   KERN_INVALID_ARGUMENT,
   MACH_MSG_TYPE_MAKE_SEND,
+  MACH_MSG_TYPE_MOVE_SEND,
   MACH_MSGH_BITS,
   MACH_PORT_RIGHT_RECEIVE,
   MACH_PORT_TYPE_SEND,
@@ -17,7 +18,7 @@ import {
   MIG_SERVER_DIED,
   MIG_TYPE_ERROR,
 } from '../../lib/constants.js';
-import { Kernel } from '../../lib/emulator/index.js';
+import { Kernel, type EmulatedTask, type Port } from '../../lib/emulator/index.js';
 import { MachError } from '../../lib/errors.js';
 import {
   cString,
@@ -32,7 +33,6 @@ import {
   varArray,
   type RoutineHandler,
 } from '../../lib/message/index.js';
-import type { MachApi } from '../../lib/types.js';
 
 async function rejection(p: Promise<unknown>): Promise<MachError> {
   try {
@@ -57,12 +57,13 @@ const addWrongReply = defineRoutine({ subsystem: 9000, id: 0, request: { a: int3
 
 describe('defineRoutine / serve between two emulated tasks', () => {
   let kernel: Kernel;
-  let server: MachApi;
-  let client: MachApi;
+  let server: EmulatedTask;
+  let client: EmulatedTask;
   let service: number;
   let stop: AbortController;
   let serving: Promise<void>;
   let pings: number[];
+  let senderPids: number[];
   let heldReplies: Array<{ name: number; disposition: number }>;
 
   const handlers = (): RoutineHandler[] => [
@@ -71,7 +72,10 @@ describe('defineRoutine / serve between two emulated tasks', () => {
       if (b < 0) throw new Error('handler bug');
       return { sum: a + b };
     }),
-    echoName.implement(({ name }) => ({ length: name.length, name })),
+    echoName.implement(({ name }, ctx) => {
+      senderPids.push(ctx.trailer.audit.pid);
+      return { length: name.length, name };
+    }),
     giveRight.implement(({ right, keep }, ctx) => {
       if (keep) ctx.take(right);
     }),
@@ -92,10 +96,11 @@ describe('defineRoutine / serve between two emulated tasks', () => {
     kernel = new Kernel();
     server = kernel.createTask({ name: 'server' });
     client = kernel.createTask({ name: 'client' });
-    const receiveRight = server.bootstrap_check_in(server.bootstrap_port, 'com.example.routine-test');
-    service = client.bootstrap_look_up(client.bootstrap_port, 'com.example.routine-test');
+    const receiveRight = server.mach_port_allocate(server.mach_task_self(), MACH_PORT_RIGHT_RECEIVE);
+    service = giveSendRight(kernel, server, receiveRight, client);
     stop = new AbortController();
     pings = [];
+    senderPids = [];
     heldReplies = [];
     serving = serve(server, receiveRight, handlers(), { signal: stop.signal });
   });
@@ -103,11 +108,17 @@ describe('defineRoutine / serve between two emulated tasks', () => {
   afterEach(async () => {
     stop.abort();
     await serving;
+    kernel.checkInvariants();
   });
 
   it('calls a routine and resolves with the typed reply', async () => {
     expect(await add.call(client, service, { a: 2, b: 40 })).toEqual({ sum: 42 });
     expect(await echoName.call(client, service, { name: 'hello' })).toEqual({ length: 5, name: 'hello' });
+  });
+
+  it('gives handlers the audit trailer, so they know the sender', async () => {
+    await echoName.call(client, service, { name: 'x' });
+    expect(senderPids).toEqual([client.pid]);
   });
 
   it('rejects with the RetCode a handler throws, and KERN_FAILURE for other exceptions', async () => {
@@ -217,6 +228,16 @@ describe('defineRoutine against the emulated kernel’s own MIG server', () => {
     expect(words.getBigUint64(0, true)).toBe(expected.max_mem);
   });
 });
+
+/**
+ * Gives `to` a send right made from `from`'s receive right `name`, through the
+ * emulated kernel's custody (what a message carrying MAKE_SEND would do), so these tests
+ * do not depend on the emulated launchd.
+ */
+function giveSendRight(kernel: Kernel, from: EmulatedTask, name: number, to: EmulatedTask): number {
+  const port = kernel.copyinRight(from, name, MACH_MSG_TYPE_MAKE_SEND) as Port;
+  return kernel.copyoutRight(to, port, MACH_MSG_TYPE_MOVE_SEND);
+}
 
 /** Waits (without timing assumptions) until `cond` holds, yielding to the event loop. */
 async function until(cond: () => boolean): Promise<void> {
