@@ -50,12 +50,21 @@ Napi::Value TaskInfo(const Napi::CallbackInfo &info) {
   return Words(info.Env(), kr, words, count);
 }
 
+// task_get_exc_guard_behavior(task) -> [kr, behavior]: whether this task's optional Mach
+// port guard exceptions are delivered and fatal (hardened-runtime and platform binaries).
+Napi::Value ExcGuardBehavior(const Napi::CallbackInfo &info) {
+  task_exc_guard_behavior_t behavior = 0;
+  kern_return_t kr = task_get_exc_guard_behavior(ArgU32(info, 0, "task"), &behavior);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), behavior)});
+}
+
 }  // namespace
 
 void RegisterKernelInfo(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "host_info", HostInfo);
   Export(env, exports, "host_statistics64", HostStatistics64);
   Export(env, exports, "task_info", TaskInfo);
+  Export(env, exports, "task_get_exc_guard_behavior", ExcGuardBehavior);
 }
 
 }  // namespace machport

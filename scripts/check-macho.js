@@ -6,7 +6,7 @@
 // undefined symbols with their two-level library ordinals and the exported symbols.
 //
 // CLI: node scripts/check-macho.js [--arch arm64|x64|universal] [--napi-symbols <symbols.js>]
-//                                  [--json] <file>...
+//                                  [--allow-libcxx] [--json] <file>...
 // exits 1 when any file fails checkAddon(), printing why.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -313,8 +313,10 @@ export function parseMachO(buf) {
   return { fat: false, slices: [parseThin(buf)] };
 }
 
-/** Libraries the addon may link: libSystem and libbsm, nothing else (no libc++.dylib). */
+/** Libraries the addon may link: libSystem and libbsm, nothing else (zig links libc++ statically). */
 export const ALLOWED_DYLIBS = ['/usr/lib/libSystem.B.dylib', '/usr/lib/libbsm.0.dylib'];
+/** Xcode's clang links libc++ dynamically; allowed with `allowLibcxx` (builds made on a Mac). */
+export const LIBCXX_DYLIB = '/usr/lib/libc++.1.dylib';
 /**
  * Exports the addon may have: the Node-API entry points, C++ operator new/delete (weak, as
  * with any statically linked libc++), the image header symbols, and the compiler-rt / libm
@@ -349,8 +351,9 @@ export function loadNapiSymbols(symbolsJsPath) {
  * `_napi_*` / `_node_api_*` name is accepted for flat lookup.
  * Returns a list of problems (empty = good).
  */
-export function checkSlice(slice, { arch, minos = '11.0.0', napiSymbols } = {}) {
+export function checkSlice(slice, { arch, minos = '11.0.0', napiSymbols, allowLibcxx = false } = {}) {
   const errors = [];
+  const allowed = allowLibcxx ? [...ALLOWED_DYLIBS, LIBCXX_DYLIB] : ALLOWED_DYLIBS;
   if (arch && slice.arch !== arch) errors.push(`architecture is ${slice.arch}, expected ${arch}`);
   if (slice.filetype !== MH_BUNDLE && slice.filetype !== MH_DYLIB) errors.push(`filetype ${slice.filetype} is neither MH_BUNDLE nor MH_DYLIB`);
   if (!slice.twoLevel) errors.push('not linked with two-level namespaces (MH_TWOLEVEL missing)');
@@ -360,7 +363,7 @@ export function checkSlice(slice, { arch, minos = '11.0.0', napiSymbols } = {}) 
     if (minos && slice.buildVersion.minos !== minos) errors.push(`minos ${slice.buildVersion.minos}, expected ${minos}`);
   }
   for (const d of slice.dylibs) {
-    if (!ALLOWED_DYLIBS.includes(d.name)) errors.push(`links ${d.name} (${d.command}); only ${ALLOWED_DYLIBS.join(', ')} are allowed`);
+    if (!allowed.includes(d.name)) errors.push(`links ${d.name} (${d.command}); only ${allowed.join(', ')} are allowed`);
     if (d.command !== 'LC_LOAD_DYLIB') errors.push(`${d.name} is loaded with ${d.command}`);
   }
   if (!slice.dylibs.some((d) => d.name === '/usr/lib/libSystem.B.dylib')) errors.push('does not link libSystem.B.dylib');
@@ -369,7 +372,7 @@ export function checkSlice(slice, { arch, minos = '11.0.0', napiSymbols } = {}) 
     if (s.ordinal === -2 || s.ordinal === DYNAMIC_LOOKUP_ORDINAL) {
       const ok = napiSymbols ? napiSymbols.has(s.name) : NAPI_NAME.test(s.name);
       if (!ok) errors.push(`${s.name} is left to a flat lookup at load time but is not a Node-API symbol`);
-    } else if (!ALLOWED_DYLIBS.includes(s.library)) {
+    } else if (!allowed.includes(s.library)) {
       errors.push(`${s.name} binds to ${s.library}`);
     }
   }
@@ -381,7 +384,7 @@ export function checkSlice(slice, { arch, minos = '11.0.0', napiSymbols } = {}) 
 }
 
 /** Read and check a file: thin for 'arm64' / 'x64', fat with both for 'universal'. */
-export function checkAddonFile(path, { arch, minos, napiSymbols } = {}) {
+export function checkAddonFile(path, { arch, minos, napiSymbols, allowLibcxx } = {}) {
   const parsed = parseMachO(readFileSync(path));
   const errors = [];
   if (arch === 'universal') {
@@ -389,11 +392,11 @@ export function checkAddonFile(path, { arch, minos, napiSymbols } = {}) {
     for (const want of ['arm64', 'x64']) {
       const slice = parsed.slices.find((s) => s.arch === want);
       if (!slice) errors.push(`no ${want} slice`);
-      else errors.push(...checkSlice(slice, { minos, napiSymbols }).map((e) => `${want}: ${e}`));
+      else errors.push(...checkSlice(slice, { minos, napiSymbols, allowLibcxx }).map((e) => `${want}: ${e}`));
     }
   } else {
     if (parsed.fat) errors.push('is a universal file, expected a thin one');
-    for (const s of parsed.slices) errors.push(...checkSlice(s, { arch, minos, napiSymbols }));
+    for (const s of parsed.slices) errors.push(...checkSlice(s, { arch, minos, napiSymbols, allowLibcxx }));
   }
   return { parsed, errors };
 }
@@ -410,16 +413,18 @@ function main(argv) {
   let arch;
   let napiSymbols;
   let json = false;
+  let allowLibcxx = false;
   const files = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--arch') arch = argv[++i];
     else if (a === '--napi-symbols') napiSymbols = loadNapiSymbols(argv[++i]);
     else if (a === '--json') json = true;
+    else if (a === '--allow-libcxx') allowLibcxx = true;
     else files.push(a);
   }
   if (files.length === 0) {
-    console.error('usage: node scripts/check-macho.js [--arch arm64|x64|universal] [--napi-symbols symbols.js] [--json] file...');
+    console.error('usage: node scripts/check-macho.js [--arch arm64|x64|universal] [--napi-symbols symbols.js] [--allow-libcxx] [--json] file...');
     process.exitCode = 2;
     return;
   }
@@ -427,7 +432,7 @@ function main(argv) {
   for (const f of files) {
     let result;
     try {
-      result = checkAddonFile(f, { arch, napiSymbols });
+      result = checkAddonFile(f, { arch, napiSymbols, allowLibcxx });
     } catch (e) {
       result = { parsed: undefined, errors: [e.message] };
     }

@@ -1,0 +1,337 @@
+/**
+ * A stand-in for the Darwin addon, for testing lib/native's TypeScript on any platform:
+ * the argument checks, guard pre-checks, kr → MachError mapping, the send fast path and
+ * its continuation off the event loop, pseudo-receive rewriting, the receive loop's
+ * waiters, MACH_RCV_LARGE growth and OOL hand-over. It models only what those paths touch
+ * (ports with queues and qlimits, rights by type, a kqueue that reports readiness); the
+ * real kernel's behaviour is the emulator's and the macOS CI job's business.
+ */
+import * as C from '../../lib/constants.js';
+import type { NativeAddon } from '../../lib/native/addon.js';
+
+interface FakePort {
+  type: number;
+  sendRefs: number;
+  queue: Uint8Array[];
+  qlimit: number;
+  flags: number;
+  context: bigint;
+  kobject: number;
+  pdrequest: number;
+}
+
+type Call = [string, ...unknown[]];
+
+export class FakeKernel {
+  readonly calls: Call[] = [];
+  readonly ports = new Map<number, FakePort>();
+  /** OOL regions "mapped" into the fake task, by address. */
+  readonly regions = new Map<bigint, Uint8Array>();
+  readonly freed: bigint[] = [];
+  /** task_get_exc_guard_behavior's answer (0x80 = optional guards fatal). */
+  behavior = 0x80;
+  private nextIndex = 1;
+  private nextAddress = 0x1000_0000n;
+  private onReady?: (name: number, flags: number) => void;
+  private readonly watched = new Set<number>();
+  refCalls: boolean[] = [];
+  private readonly sends = new Map<number, { cancel: boolean }>();
+  private nextSend = 1;
+
+  readonly task = 0x203;
+  readonly host = 0x303;
+
+  constructor() {
+    this.ports.set(this.task, this.port(C.MACH_PORT_TYPE_SEND, 1, C.IKOT_TASK_CONTROL));
+    this.ports.set(this.host, this.port(C.MACH_PORT_TYPE_SEND, 1, C.IKOT_HOST));
+    this.nextIndex = 4;
+  }
+
+  private port(type: number, sendRefs = 0, kobject = 0): FakePort {
+    return { type, sendRefs, queue: [], qlimit: 5, flags: 0, context: 0n, kobject, pdrequest: 0 };
+  }
+
+  newName(): number {
+    return ((this.nextIndex++ << 8) | 3) >>> 0;
+  }
+
+  /** A receive right with a send right under the same name. */
+  receiveWithSend(): number {
+    const name = this.newName();
+    this.ports.set(name, this.port(C.MACH_PORT_TYPE_SEND_RECEIVE, 1));
+    return name;
+  }
+
+  private enqueue(name: number, bytes: Uint8Array): void {
+    this.ports.get(name)!.queue.push(bytes);
+    if (this.watched.delete(name)) this.fire(name);
+  }
+
+  private fire(name: number): void {
+    const cb = this.onReady;
+    setImmediate(() => cb?.(name, 0));
+  }
+
+  /** Destroy a port as its receiver would, waking a watcher as the kqueue does. */
+  destroyPort(name: number): void {
+    this.ports.delete(name);
+    if (this.watched.delete(name)) this.fire(name);
+  }
+
+  /** Pretend another task sent `bytes` to `name`. */
+  deliver(name: number, bytes: Uint8Array): void {
+    this.enqueue(name, bytes);
+  }
+
+  private log(name: string, ...args: unknown[]): void {
+    this.calls.push([name, ...args]);
+  }
+
+  called(name: string): Call[] {
+    return this.calls.filter((c) => c[0] === name);
+  }
+
+  addon(): NativeAddon {
+    const k = this;
+    const typeOf = (name: number): [number, number] => {
+      const p = k.ports.get(name >>> 0);
+      return p ? [0, p.type] : [C.KERN_INVALID_NAME, 0];
+    };
+    const addon: Partial<NativeAddon> = {
+      abiVersion: 1,
+      mach_task_self: () => k.task,
+      mach_host_self: () => k.host,
+      bootstrap_port: () => 0x707,
+      mach_port_allocate(task, right) {
+        k.log('mach_port_allocate', task, right);
+        if (right !== C.MACH_PORT_RIGHT_RECEIVE && right !== C.MACH_PORT_RIGHT_PORT_SET) return [C.KERN_INVALID_VALUE, 0];
+        const name = k.newName();
+        k.ports.set(name, k.port(right === C.MACH_PORT_RIGHT_RECEIVE ? C.MACH_PORT_TYPE_RECEIVE : C.MACH_PORT_TYPE_PORT_SET));
+        return [0, name];
+      },
+      mach_port_insert_right(task, name, poly, polyPoly) {
+        k.log('mach_port_insert_right', task, name, poly, polyPoly);
+        const p = k.ports.get(name);
+        if (!p) return C.KERN_INVALID_NAME;
+        if (polyPoly === C.MACH_MSG_TYPE_MAKE_SEND && (p.type & C.MACH_PORT_TYPE_RECEIVE) !== 0) {
+          p.type |= C.MACH_PORT_TYPE_SEND;
+          p.sendRefs++;
+          return 0;
+        }
+        return C.KERN_INVALID_RIGHT;
+      },
+      mach_port_type(task, name) {
+        return typeOf(name);
+      },
+      mach_port_get_refs(task, name, right) {
+        const p = k.ports.get(name);
+        if (!p) return [C.KERN_INVALID_NAME, 0];
+        if (right === C.MACH_PORT_RIGHT_SEND) return [0, p.sendRefs];
+        if (right === C.MACH_PORT_RIGHT_RECEIVE) return [0, (p.type & C.MACH_PORT_TYPE_RECEIVE) !== 0 ? 1 : 0];
+        return [0, 0];
+      },
+      mach_port_deallocate(task, name) {
+        k.log('mach_port_deallocate', task, name);
+        const p = k.ports.get(name);
+        if (!p) return C.KERN_INVALID_NAME;
+        if ((p.type & C.MACH_PORT_TYPE_SEND) === 0) return C.KERN_INVALID_RIGHT;
+        if (--p.sendRefs === 0) p.type &= ~C.MACH_PORT_TYPE_SEND;
+        if (p.type === 0) k.ports.delete(name);
+        return 0;
+      },
+      mach_port_destroy(task, name) {
+        k.log('mach_port_destroy', task, name);
+        if (!k.ports.has(name)) return C.KERN_INVALID_NAME;
+        k.destroyPort(name);
+        return 0;
+      },
+      mach_port_mod_refs(task, name, right, delta) {
+        k.log('mach_port_mod_refs', task, name, right, delta);
+        return k.ports.has(name) ? 0 : C.KERN_INVALID_NAME;
+      },
+      mach_port_get_attributes(task, name, flavor, count) {
+        const p = k.ports.get(name);
+        if (!p) return [C.KERN_INVALID_NAME, undefined];
+        if ((p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT, undefined];
+        if (flavor === C.MACH_PORT_RECEIVE_STATUS) {
+          const w = new Int32Array(Math.min(count, 10));
+          const status = [0, 0, 0, p.qlimit, p.queue.length, 0, p.sendRefs > 0 ? 1 : 0, p.pdrequest, 0, p.flags];
+          for (let i = 0; i < w.length; i++) w[i] = status[i]!;
+          return [0, w];
+        }
+        if (flavor === C.MACH_PORT_LIMITS_INFO) return [0, Int32Array.of(p.qlimit)];
+        return [C.KERN_INVALID_ARGUMENT, undefined];
+      },
+      mach_port_set_attributes(task, name, flavor, info) {
+        k.log('mach_port_set_attributes', task, name, flavor, Array.from(info));
+        const p = k.ports.get(name);
+        if (!p) return C.KERN_INVALID_NAME;
+        if (flavor === C.MACH_PORT_LIMITS_INFO) p.qlimit = info[0]!;
+        return 0;
+      },
+      mach_port_get_context(task, name) {
+        const p = k.ports.get(name);
+        if (!p || (p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT, 0n];
+        return [0, (p.flags & C.MACH_PORT_STATUS_FLAG_STRICT_GUARD) !== 0 ? 0n : p.context];
+      },
+      mach_port_set_context(task, name, context) {
+        k.log('mach_port_set_context', task, name, context);
+        const p = k.ports.get(name);
+        if (!p) return C.KERN_INVALID_RIGHT;
+        p.context = context;
+        return 0;
+      },
+      mach_port_guard(task, name, guard, strict) {
+        k.log('mach_port_guard', task, name, guard, strict);
+        const p = k.ports.get(name)!;
+        p.context = guard;
+        p.flags |= C.MACH_PORT_STATUS_FLAG_GUARDED | (strict ? C.MACH_PORT_STATUS_FLAG_STRICT_GUARD : 0);
+        return 0;
+      },
+      mach_port_unguard(task, name, guard) {
+        k.log('mach_port_unguard', task, name, guard);
+        const p = k.ports.get(name)!;
+        p.context = 0n;
+        p.flags &= ~(C.MACH_PORT_STATUS_FLAG_GUARDED | C.MACH_PORT_STATUS_FLAG_STRICT_GUARD);
+        return 0;
+      },
+      mach_port_kobject(task, name) {
+        const p = k.ports.get(name);
+        if (!p) return [C.KERN_INVALID_NAME, 0, 0n];
+        return [0, p.kobject, 0n];
+      },
+      mach_port_names() {
+        const names = [...k.ports.keys()].sort((a, b) => a - b);
+        return [0, Uint32Array.from(names), Uint32Array.from(names, (n) => k.ports.get(n)!.type)];
+      },
+      task_get_exc_guard_behavior: () => [0, k.behavior],
+
+      msg_send(bytes, size, option, timeout, patchOffsets, patchData) {
+        k.log('msg_send', size, option, timeout, Array.from(patchOffsets), patchData.length);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+        // The addon writes each region's address; the fake "maps" a copy the receiver can take.
+        for (let i = 0; i < patchOffsets.length; i++) {
+          const region = patchData[i]!;
+          const copy = new Uint8Array(region.buffer.slice(region.byteOffset, region.byteOffset + region.byteLength));
+          const address = k.nextAddress;
+          k.nextAddress += 0x1000n;
+          k.regions.set(address, copy);
+          view.setBigUint64(patchOffsets[i]!, address, true);
+          view.setUint8(patchOffsets[i]! + 8, 0);
+        }
+        return k.trySend(bytes, size, option);
+      },
+      msg_send_async(bytes, size, option, timeoutMs) {
+        k.log('msg_send_async', size, option, timeoutMs);
+        const id = k.nextSend++;
+        const state = { cancel: false };
+        k.sends.set(id, state);
+        const started = Date.now();
+        const promise = new Promise<{ kr: number; cancelled: boolean }>((resolve) => {
+          const tick = () => {
+            const kr = k.trySend(bytes, size, option | C.MACH_SEND_TIMEOUT); // as the worker sends, in slices
+            if (kr !== C.MACH_SEND_TIMED_OUT) return resolve({ kr, cancelled: false });
+            if (state.cancel) return resolve({ kr, cancelled: true });
+            if (timeoutMs >= 0 && Date.now() - started >= timeoutMs) return resolve({ kr, cancelled: false });
+            setTimeout(tick, 2);
+          };
+          setTimeout(tick, 2);
+        }).finally(() => k.sends.delete(id));
+        return [promise, id];
+      },
+      msg_send_cancel(id) {
+        const s = k.sends.get(id);
+        if (s) s.cancel = true;
+        return s !== undefined;
+      },
+      msg_receive(buffer, option, rcvName, timeout, rcvSize) {
+        k.log('msg_receive', option, rcvName, timeout, rcvSize);
+        const p = k.ports.get(rcvName);
+        if (!p || (p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return C.MACH_RCV_INVALID_NAME;
+        const msg = p.queue[0];
+        if (msg === undefined) return C.MACH_RCV_TIMED_OUT;
+        const trailer = C.REQUESTED_TRAILER_SIZE(option);
+        const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+        if (msg.byteLength + trailer > rcvSize) {
+          if ((option & C.MACH_RCV_LARGE) !== 0) {
+            view.setUint32(4, msg.byteLength, true);
+            return C.MACH_RCV_TOO_LARGE;
+          }
+          p.queue.shift();
+          return C.MACH_RCV_TOO_LARGE;
+        }
+        p.queue.shift();
+        buffer.set(msg, 0);
+        // As the receiver sees the header: reply → remote, destination → local.
+        const bits = view.getUint32(0, true);
+        const remote = bits & 0x1f;
+        const local = (bits >> 8) & 0x1f;
+        const toPort = (d: number) => (d === 0 ? 0 : d === C.MACH_MSG_TYPE_MAKE_SEND_ONCE || d === C.MACH_MSG_TYPE_MOVE_SEND_ONCE ? 18 : 17);
+        view.setUint32(0, (bits & ~0x1f1f) | toPort(local) | (toPort(remote) << 8), true);
+        const replyName = view.getUint32(12, true);
+        view.setUint32(8, local === 0 ? 0 : replyName, true);
+        view.setUint32(12, rcvName, true);
+        view.setUint32(msg.byteLength, 0, true);
+        view.setUint32(msg.byteLength + 4, trailer, true);
+        for (let i = 8; i < trailer; i += 4) view.setUint32(msg.byteLength + i, 0, true);
+        return 0;
+      },
+      take_ool(address, size) {
+        k.log('take_ool', address, size);
+        const r = k.regions.get(address);
+        if (r === undefined) return new ArrayBuffer(0);
+        k.regions.delete(address);
+        return r.buffer.slice(r.byteOffset, r.byteOffset + size) as ArrayBuffer;
+      },
+      take_ool_ports(address, count) {
+        k.log('take_ool_ports', address, count);
+        const r = k.regions.get(address);
+        k.regions.delete(address);
+        return r ? new Uint32Array(r.buffer.slice(r.byteOffset, r.byteOffset + count * 4)) : new Uint32Array(0);
+      },
+      free_region(address) {
+        k.freed.push(address);
+        return 0;
+      },
+      loop_start(onReady) {
+        k.log('loop_start');
+        k.onReady = onReady;
+      },
+      loop_watch(name) {
+        k.log('loop_watch', name);
+        const p = k.ports.get(name);
+        if (!p) return 22; // EINVAL
+        if (p.queue.length > 0) k.fire(name);
+        else k.watched.add(name);
+        return 0;
+      },
+      loop_unwatch(name) {
+        k.log('loop_unwatch', name);
+        return k.watched.delete(name) ? 0 : 2;
+      },
+      loop_ref(ref) {
+        k.refCalls.push(ref);
+      },
+      loop_stop() {},
+    };
+    return addon as NativeAddon;
+  }
+
+  /** Queue the message if there is room; else MACH_SEND_TIMED_OUT with a pseudo-receive (dispositions → PORT_*). */
+  private trySend(bytes: Uint8Array, size: number, option: number): number {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, size);
+    const dest = view.getUint32(8, true);
+    const p = this.ports.get(dest);
+    if (!p || (p.type & C.MACH_PORT_TYPE_PORT_RIGHTS) === 0) return C.MACH_SEND_INVALID_DEST;
+    if (p.queue.length >= p.qlimit) {
+      if ((option & C.MACH_SEND_TIMEOUT) === 0) throw new Error('the fake never blocks: a send without MACH_SEND_TIMEOUT reached it');
+      const bits = view.getUint32(0, true);
+      const remote = bits & 0x1f;
+      const pseudo = remote === C.MACH_MSG_TYPE_COPY_SEND || remote === C.MACH_MSG_TYPE_MAKE_SEND ? C.MACH_MSG_TYPE_MOVE_SEND : remote;
+      view.setUint32(0, (bits & ~0x1f) | pseudo, true);
+      return C.MACH_SEND_TIMED_OUT;
+    }
+    this.enqueue(dest, bytes.slice(0, size));
+    return 0;
+  }
+}
