@@ -200,6 +200,7 @@ function resolvePeer(e: RawEntry, receivers: Map<number, Located>): Peer {
     };
   }
   if (e.portState === 'in-transit') return { state: 'in-transit' };
+  if (e.service !== undefined) return { state: 'service', process: e.service };
   if (e.receiver) {
     // The backend knows the receiver although its task was not inspected (the emulator can tell).
     const peer: Peer = { state: 'task', pid: e.receiver.pid, process: e.receiver.process };

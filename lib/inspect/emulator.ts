@@ -1,104 +1,97 @@
 /**
  * Inspection on the emulator: reads a task's space through the core's introspection hook
- * (`task.spaceInfo()`) and turns it into the raw view the assembler shares with the
- * native side.
- * (Provisional shapes until the emulator core lands; adapted to its task.ts / kernel.ts.)
+ * (`task.spaceInfo()`) and turns it into the raw view the assembler shares with the native
+ * side — including XNU's raw view of lazily dead rights (reference S7): a send right to a
+ * port that died is still a send right in mach_port_space_info until something looks it up.
  * @module
  */
 import * as C from '../constants.js';
+import type { Kernel } from '../emulator/kernel.js';
+import { processKernel, processTask } from '../emulator/process.js';
+import type { SpaceInfoEntry } from '../emulator/space-info.js';
+import type { EmulatedTask } from '../emulator/task.js';
 import type { RawEntry, RawTaskSpace } from './raw.js';
 
-/** One name as the core's `spaceInfo()` reports it. */
-export interface EmulatedSpaceEntry {
-  name: number;
-  type: number;
-  urefs: number;
-  portId: number;
-  receiver?: { pid: number; name: string; portName?: number } | null;
-  portDead?: boolean;
-  inTransit?: boolean;
-  msgcount?: number;
-  qlimit?: number;
-  seqno?: number;
-  mscount?: number;
-  srights?: number;
-  sorights?: number;
-  flags?: number;
-  context?: bigint;
-  nsrequest?: boolean;
-  pdrequest?: boolean;
-  members?: number[];
-  kobjectType?: number;
-  kobjectTask?: { pid: number; name: string };
-}
+/** An emulated task (the core's EmulatedTask). */
+export type EmulatedTaskLike = EmulatedTask;
+/** An emulated kernel (the core's Kernel). */
+export type KernelLike = Kernel;
+/** One record of the core's `task.spaceInfo()`. */
+export type EmulatedSpaceEntry = SpaceInfoEntry;
 
-/** What inspection needs of an emulated task. */
-export interface EmulatedTaskLike {
-  readonly pid: number;
-  readonly name: string;
-  spaceInfo(): EmulatedSpaceEntry[];
-  mach_task_self(): number;
-}
-
-/** What inspection needs of an emulated kernel. */
-export interface KernelLike {
-  readonly tasks: Iterable<EmulatedTaskLike>;
-}
-
-/** The kernel a task belongs to, when the core tells. */
-export function kernelOfTask(task: EmulatedTaskLike): KernelLike | undefined {
-  return (task as unknown as { kernel?: KernelLike }).kernel;
+/** The kernel a task belongs to. */
+export function kernelOfTask(task: EmulatedTask): Kernel {
+  return task.kernel;
 }
 
 /** The live tasks of a kernel, in pid order. */
-export function emulatedTasksOf(kernel: KernelLike): EmulatedTaskLike[] {
+export function emulatedTasksOf(kernel: Kernel): EmulatedTask[] {
   return [...kernel.tasks].sort((a, b) => a.pid - b.pid);
 }
 
-/** This process's emulated task. */
-export function processEmulatedTask(): EmulatedTaskLike {
-  throw new Error('the emulator core is not built yet');
+/** This process's emulated task (created on first use). */
+export function processEmulatedTask(): EmulatedTask {
+  return processTask() as EmulatedTask;
 }
 
-/** This process's emulated kernel. */
-export function processEmulatedKernel(): KernelLike {
-  throw new Error('the emulator core is not built yet');
+/** This process's emulated kernel (created on first use). */
+export function processEmulatedKernel(): Kernel {
+  return processKernel();
+}
+
+/**
+ * Is `task` this process's own emulated task? Only the process kernel holds it, so the
+ * kernel is compared only when the pid matches (never creating the process task on the way).
+ */
+export function isProcessTask(task: EmulatedTask): boolean {
+  return task.pid === process.pid && task.kernel === processKernel() && !task.terminated;
+}
+
+/** The raw type bits of a lazily dead right (mach_port_space_info does not convert it). */
+function rawType(task: EmulatedTask, x: SpaceInfoEntry): number {
+  if (!x.portDead) return x.type;
+  const entry = task.space.lookup(x.name);
+  if (!entry) return x.type;
+  return ((entry.bits & C.MACH_PORT_TYPE_ALL_RIGHTS) | (x.dnrequest ? C.MACH_PORT_TYPE_DNREQUEST : 0)) >>> 0;
 }
 
 /** Read one emulated task's space into the raw view. */
-export function readEmulatedSpace(task: EmulatedTaskLike, self: boolean): RawTaskSpace {
+export function readEmulatedSpace(task: EmulatedTask, self = isProcessTask(task)): RawTaskSpace {
   const info = task.spaceInfo();
   const selfName = task.mach_task_self();
   let taskPortObject: number | undefined;
-  const entries: RawEntry[] = info.map((x) => {
-    const e: RawEntry = { name: x.name, type: x.type, urefs: x.urefs, object: x.portId };
-    if (x.type & C.MACH_PORT_TYPE_RECEIVE) {
+  const entries: RawEntry[] = new Array(info.length);
+  for (let i = 0; i < info.length; i++) {
+    const x = info[i]!;
+    const type = rawType(task, x);
+    const e: RawEntry = { name: x.name, type, urefs: x.urefs, object: x.portId };
+    if (type & C.MACH_PORT_TYPE_RECEIVE) {
       e.status = {
-        qlimit: x.qlimit ?? 0,
-        msgcount: x.msgcount ?? 0,
-        seqno: x.seqno ?? 0,
-        mscount: x.mscount ?? 0,
-        sorights: x.sorights ?? 0,
-        srights: (x.srights ?? 0) > 0,
-        pdrequest: !!x.pdrequest,
-        nsrequest: !!x.nsrequest,
-        flags: x.flags ?? 0,
-        context: x.context ?? 0n,
+        qlimit: x.qlimit,
+        msgcount: x.msgcount,
+        seqno: x.seqno,
+        mscount: x.mscount,
+        sorights: x.sorights,
+        srights: x.srights > 0,
+        pdrequest: x.pdrequest,
+        nsrequest: x.nsrequest,
+        flags: x.flags,
+        context: x.context,
         boosts: 0,
       };
-    }
-    if (x.members) e.members = x.members;
-    if (x.kobjectType) e.kobject = { type: x.kobjectType };
-    if (x.kobjectTask) e.kobjectTask = { pid: x.kobjectTask.pid, process: x.kobjectTask.name };
-    if (x.portDead) e.portState = 'dead';
-    else if (x.inTransit) e.portState = 'in-transit';
-    if (x.receiver) {
-      e.receiver = { pid: x.receiver.pid, process: x.receiver.name };
-      if (x.receiver.portName !== undefined) e.receiver.name = x.receiver.portName;
+    } else if (type & C.MACH_PORT_TYPE_PORT_SET) {
+      e.members = x.members;
+    } else if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {
+      if (x.kobjectType !== C.IKOT_NONE) e.kobject = { type: x.kobjectType };
+      if (x.kobjectTask) e.kobjectTask = { pid: x.kobjectTask.pid, process: x.kobjectTask.name };
+      if (x.portDead) e.portState = 'dead';
+      else if (x.inTransit) e.portState = 'in-transit';
+      else if (x.inKernel && x.kobjectType === C.IKOT_NONE) e.service = x.label ?? 'service';
+      if (x.receiver) e.receiver = { pid: x.receiver.pid, process: x.receiver.name, name: x.receiver.portName };
     }
     if (x.name === selfName) taskPortObject = x.portId;
-    return e;
-  });
+    entries[i] = e;
+  }
   const space: RawTaskSpace = { backend: 'emulator', pid: task.pid, process: task.name, self, entries };
   if (taskPortObject !== undefined) space.taskPortObject = taskPortObject;
   return space;

@@ -158,6 +158,9 @@ function sendRow(p: PortEntry, self: TaskInspection): string {
   } else if (peer?.state === 'dead') {
     base[8] = '->';
     base[13] = '(dead port: a dead name once looked up)';
+  } else if (peer?.state === 'service') {
+    base[8] = '->';
+    base[13] = `(emulated service: ${peer.process ?? '?'})`;
   } else if (peer?.state === 'in-transit') {
     base[8] = '->';
     base[13] = '(receive right in transit)';

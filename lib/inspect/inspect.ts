@@ -10,6 +10,7 @@ import type { MachApi } from '../types.js';
 import { assembleInspections } from './assemble.js';
 import {
   emulatedTasksOf,
+  isProcessTask,
   kernelOfTask,
   processEmulatedKernel,
   processEmulatedTask,
@@ -66,28 +67,11 @@ function emulatorKernel(options: InspectOptions): KernelLike {
 }
 
 function inspectEmulated(task: EmulatedTaskLike, options: InspectOptions): TaskInspection {
-  const self = task === safeProcessTask();
-  if (options.peers === false) return assembleInspections([readEmulatedSpace(task, self)])[0]!;
-  const kernel = kernelOfTask(task);
-  const tasks = kernel ? emulatedTasksOf(kernel) : [task];
-  if (!tasks.includes(task)) tasks.push(task);
-  const processTask = safeProcessTask();
-  const spaces = tasks.map((t) => readEmulatedSpace(t, t === processTask));
-  return assembleInspections(spaces, [tasks.indexOf(task)])[0]!;
-}
-
-let processTaskCache: { task: EmulatedTaskLike | undefined } | undefined;
-function safeProcessTask(): EmulatedTaskLike | undefined {
-  if (processTaskCache) return processTaskCache.task;
-  // Only look when the emulator serves this process: never create its task as a side effect otherwise.
-  let task: EmulatedTaskLike | undefined;
-  try {
-    task = currentBackend().name === 'emulator' ? processEmulatedTask() : undefined;
-  } catch {
-    task = undefined;
-  }
-  processTaskCache = { task };
-  return task;
+  if (options.peers === false) return assembleInspections([readEmulatedSpace(task)])[0]!;
+  const tasks = emulatedTasksOf(kernelOfTask(task));
+  let index = tasks.indexOf(task);
+  if (index < 0) index = tasks.push(task) - 1; // a terminated task: its (empty) space
+  return assembleInspections(tasks.map((t) => readEmulatedSpace(t)), [index])[0]!;
 }
 
 function describeTasks(tasks: EmulatedTaskLike[]): string {
@@ -124,11 +108,6 @@ export function inspectTask(task: EmulatedTaskLike | number, options: InspectOpt
 export function inspectSelf(options: InspectOptions = {}): TaskInspection {
   const backend = activeInspectBackend(options).name;
   if (backend === 'emulator') {
-    if (options.kernel) {
-      const own = emulatedTasksOf(options.kernel).find((t) => t === safeProcessTask());
-      if (!own) throw noSuchProcess(process.pid, ' in the given emulated kernel (this process\'s task lives in its own kernel)');
-      return inspectEmulated(own, options);
-    }
     let own: EmulatedTaskLike;
     try {
       own = processEmulatedTask();
@@ -148,9 +127,7 @@ export function inspectAll(options: InspectOptions = {}): InspectionReport {
   const backend = activeInspectBackend(options).name;
   if (backend === 'emulator') {
     const kernel = emulatorKernel(options);
-    const tasks = emulatedTasksOf(kernel);
-    const processTask = safeProcessTask();
-    const spaces: RawTaskSpace[] = tasks.map((t) => readEmulatedSpace(t, t === processTask));
+    const spaces: RawTaskSpace[] = emulatedTasksOf(kernel).map((t) => readEmulatedSpace(t));
     return { backend: 'emulator', tasks: assembleInspections(spaces), unreadable: [] };
   }
   const { api, introspection } = nativeParts(options);

@@ -42,6 +42,8 @@ export interface RawEntry {
   kobjectTask?: ProcessRef;
   /** What the backend knows of the port's life (the emulator knows; the native side cannot tell). */
   portState?: 'alive' | 'dead' | 'in-transit';
+  /** The receive right is held by an emulated system service inside the kernel (launchd, notifyd): its label. */
+  service?: string;
   /** The receiver as the backend knows it, used when the receiver's task is not among those inspected. */
   receiver?: ProcessRef & { name?: number };
 }

@@ -74,9 +74,11 @@ export interface KobjectInfo {
  * - `dead`: the port is dead (the name is still reported as a send right: the kernel converts
  *   such entries to dead names lazily, and mach_port_space_info shows the raw view);
  * - `in-transit`: the receive right is inside a queued message;
+ * - `service`: (emulator only) the receive right is held by an emulated system service that
+ *   lives inside the emulated kernel (its launchd, notifyd); `process` names it;
  * - `unknown`: the receiver is in a task that was not (or could not be) inspected.
  */
-export type PeerState = 'task' | 'kernel' | 'dead' | 'in-transit' | 'unknown';
+export type PeerState = 'task' | 'kernel' | 'dead' | 'in-transit' | 'service' | 'unknown';
 
 /** The other end of a send or send-once right. */
 export interface Peer {
