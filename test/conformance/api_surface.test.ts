@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { MachError } from '../../lib/errors.js';
 import type { MachApi } from '../../lib/types.js';
 import { conformance, expectMachError, suite } from './harness.js';
-import { C, msg, port, portWithSend, recv, send, unusedName } from './helpers.js';
+import { C, expectEmpty, msg, port, portWithSend, recv, send, unusedName } from './helpers.js';
 
 const CALLS: Array<keyof MachApi> = [
   'mach_task_self', 'mach_host_self', 'mach_port_allocate', 'mach_port_allocate_name', 'mach_port_deallocate',
@@ -77,6 +77,38 @@ suite('the MachApi contract', () => {
     async ({ api }) => {
       const r = await api.mach_msg(undefined, C.MACH_MSG_OPTION_NONE, C.MACH_PORT_NULL, 0);
       expect(r).toBeUndefined();
+    },
+  );
+  conformance(
+    'an AbortSignal cancels a pending receive (rejects with the signal’s reason) without consuming a later message',
+    'machport contract (MachMsgControl.signal); xnu:osfmk/ipc/ipc_mqueue.c:ipc_mqueue_receive (an interrupted receiver takes nothing)',
+    async ({ api }) => {
+      const p = portWithSend(api);
+      const ac = new AbortController();
+      const pending = api.mach_msg(undefined, C.MACH_RCV_MSG, p, C.MACH_MSG_TIMEOUT_NONE, undefined, { signal: ac.signal });
+      const reason = new Error('stop');
+      ac.abort(reason);
+      await expect(pending).rejects.toBe(reason);
+      await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 0xab }));
+      expect((await recv(api, p)).header.msgh_id).toBe(0xab);
+    },
+  );
+
+  conformance(
+    'an AbortSignal cancels a send blocked on a full queue: it rejects with the signal’s reason and the message is never delivered',
+    'machport contract (MachMsgControl.signal); xnu:osfmk/ipc/ipc_mqueue.c:ipc_mqueue_send_locked (an interrupted sender does not enqueue)',
+    async ({ api }) => {
+      const p = portWithSend(api);
+      for (let i = 0; i < 5; i++) await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: i }), 0);
+      const ac = new AbortController();
+      const pending = api.mach_msg(msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 0xdead }), C.MACH_SEND_MSG, 0, 0, undefined, { signal: ac.signal });
+      const reason = new Error('stop');
+      ac.abort(reason);
+      await expect(pending).rejects.toBe(reason);
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push((await recv(api, p)).header.msgh_id);
+      expect(ids).toEqual([0, 1, 2, 3, 4]);
+      await expectEmpty(api, p);
     },
   );
 });

@@ -136,4 +136,32 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       expect(typeOf(api, oz)).toBe(C.MACH_PORT_TYPE_DEAD_NAME);
     },
   );
+  conformance(
+    'mach_port_allocate (3204) sent to the task port as a kernel-object call allocates in that space: RetCode 0 and the new name',
+    'xnu:osfmk/mach/mach_port.defs (routine 3204); ipc/mach_port.c:mach_port_allocate',
+    async ({ api, task }) => {
+      const reply = port(api);
+      const r = await call(api, request(task, reply, 3204, words(...NDR, C.MACH_PORT_RIGHT_RECEIVE)), reply);
+      expect(r.header.msgh_id).toBe(3304);
+      expect(r.size).toBe(40);
+      expect(u32(r.body, 8)).toBe(0);
+      const name = u32(r.body, 12);
+      expect(typeOf(api, name)).toBe(C.MACH_PORT_TYPE_RECEIVE);
+    },
+  );
+
+  conformance(
+    'mach_port_* routines sent to the host port find no space: mach_port_allocate → KERN_INVALID_TASK, mach_port_get_attributes (a *_from_user routine) → KERN_INVALID_ARGUMENT',
+    'xnu:osfmk/ipc/mach_port.c ("space == IS_NULL → KERN_INVALID_TASK"), mach_port_get_attributes_from_user (convert_port_to_space_read_no_eval → KERN_INVALID_ARGUMENT)',
+    async ({ api }) => {
+      const reply = port(api);
+      const host = api.mach_host_self();
+      const a = await call(api, request(host, reply, 3204, words(...NDR, C.MACH_PORT_RIGHT_RECEIVE)), reply);
+      expect(a.size).toBe(36);
+      expect(u32(a.body, 8)).toBe(C.KERN_INVALID_TASK);
+      const g = await call(api, request(host, reply, 3217, words(...NDR, reply, C.MACH_PORT_RECEIVE_STATUS, 10)), reply);
+      expect(g.size).toBe(36);
+      expect(u32(g.body, 8)).toBe(C.KERN_INVALID_ARGUMENT);
+    },
+  );
 });

@@ -192,4 +192,16 @@ suite('too-large messages and trailers', () => {
       expect(api.mach_port_type(api.mach_task_self(), m.header.msgh_remote_port)).toBe(C.MACH_PORT_TYPE_SEND_ONCE);
     },
   );
+  conformance(
+    'a receive buffer smaller than the 24-byte stub: a too-large message is still dequeued and destroyed, and the call returns MACH_RCV_INVALID_DATA',
+    'xnu:osfmk/ipc/mach_msg.c:mach_msg_receive_error; ipc_kmsg.c:ipc_kmsg_put_to_user (msg size > rcv size → MACH_RCV_INVALID_DATA)',
+    async ({ api }) => {
+      const p = portWithSend(api);
+      const r = port(api);
+      await sendSimple(api, p, C.MACH_MSG_TYPE_COPY_SEND, { reply: r, replyDisp: C.MACH_MSG_TYPE_MAKE_SEND_ONCE, body: new Uint8Array(40) });
+      await expectMachError(recv(api, p, { size: 16 }), 'MACH_RCV_INVALID_DATA');
+      await expectEmpty(api, p);
+      expect((await recv(api, r)).header.msgh_id).toBe(C.MACH_NOTIFY_SEND_ONCE);
+    },
+  );
 });
