@@ -48,6 +48,10 @@ import { descriptorWireSize } from './descriptors.js';
 import { badArguments, pad4, type DescriptorField, type Field, type InlineField, type InputOf, type OutputOf, type Reader, type Writer } from './fields/field.js';
 import { MAX_SEND_SIZE } from './wire.js';
 
+/** The NDR record's bytes as two little-endian words. */
+const NDR_WORD0 = new DataView(Uint8Array.from(NDR_RECORD).buffer).getUint32(0, true);
+const NDR_WORD1 = new DataView(Uint8Array.from(NDR_RECORD).buffer).getUint32(4, true);
+
 /** The fields of a message, in order. */
 export type Fields = Record<string, Field>;
 
@@ -202,7 +206,11 @@ export function defineMessage<const F extends Fields>(spec: MessageSpec<F>): Mes
   const writeBody = (value: SchemaInput<F>, bytes: Uint8Array): void => {
     const v = value as Record<string, unknown>;
     const w: Writer = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), bytes, pos: 0 };
-    if (ndr) bytes.set(NDR_RECORD, 0);
+    if (ndr) {
+      // NDR_record as two little-endian words: 00 00 00 00 | 01 00 00 00.
+      w.view.setUint32(0, NDR_WORD0, true);
+      w.view.setUint32(4, NDR_WORD1, true);
+    }
     let pos = ndrSize;
     for (const slot of slots) {
       if (slot.offset >= 0) pos = slot.offset;
@@ -215,9 +223,7 @@ export function defineMessage<const F extends Fields>(spec: MessageSpec<F>): Mes
       w.pos = pos;
       (slot.field as InlineField<unknown>).write(w, v[slot.key], slot.key);
       pos = w.pos;
-      const padded = pad4(pos);
-      if (padded !== pos) bytes.fill(0, pos, padded);
-      pos = padded;
+      while ((pos & 3) !== 0) bytes[pos++] = 0;
     }
   };
 
