@@ -198,6 +198,7 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
   requestNoSenders(opts: NoSendersOptions = {}): Promise<NoSendersEvent> {
     const name = this.live('requestNoSenders');
     if (this.#noSenders) return this.#noSenders;
+    if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
     const sync = opts.sync ?? 1;
     if (!Number.isInteger(sync) || sync < 0) throw new TypeError('ReceiveRight.requestNoSenders: sync must be a non-negative integer');
     const p = watchNoSenders(this.api, name, sync, opts.signal);
@@ -307,6 +308,7 @@ export class SendRight extends Right {
    */
   requestDeadName(opts: { signal?: AbortSignal } = {}): Promise<DeadNameEvent> {
     const name = this.live('requestDeadName');
+    if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
     if (this.dead) return Promise.resolve({ event: 'dead-name', name });
     return watchDeadName(this.api, name, opts.signal);
   }

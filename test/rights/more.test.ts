@@ -175,6 +175,41 @@ describe('forwarding carried rights', () => {
   });
 });
 
+describe('reply through a send right', () => {
+  it('a send reply right is copied for each reply and released with the message', async () => {
+    const w = world();
+    const { service, client } = connect(w);
+    using replyPort = ReceiveRight.allocate({ api: w.a });
+    const bBefore = space(w.b);
+    await client.send({ id: 1, reply: replyPort.makeSend() });
+    {
+      using req = await service.receive();
+      expect(req.replyPort!.kind).toBe('send');
+      await req.reply({ body: 'one' });
+      await req.reply({ id: 5, body: 'two' });
+      expect(req.replyPort!.taken).toBe(false);
+    }
+    expect(space(w.b)).toEqual(bBefore);
+    using r1 = await replyPort.receive({ timeout: 1000 });
+    using r2 = await replyPort.receive({ timeout: 1000 });
+    expect([r1.id, r1.text(), r2.id, r2.text()]).toEqual([101, 'one', 5, 'two']);
+    expect(replyPort.status().mps_srights).toBeFalsy();
+    service.close();
+    client.close();
+  });
+
+  it('a message without a reply right refuses reply() and takeReply() gives undefined', async () => {
+    const { a } = world();
+    using rr = ReceiveRight.allocate({ api: a });
+    using s = rr.makeSendRight();
+    await s.send({ id: 1 });
+    using m = await rr.receive();
+    expect(m.hasReply).toBe(false);
+    expect(m.takeReply()).toBeUndefined();
+    await rejectsWith(m.reply({}), 'MACH_SEND_INVALID_DEST');
+  });
+});
+
 describe('bootstrap helpers', () => {
   it('checkIn / lookUp through the task\'s bootstrap port', async () => {
     const w = world();
