@@ -164,6 +164,25 @@ describe('defineRoutine / serve between two emulated tasks', () => {
     expect((await rejection(slow.call(client, service, {}, { timeout: 10 }))).kr).toBe(MACH_RCV_TIMED_OUT);
   });
 
+  it('rejects with the signal’s reason when a call is aborted, and does not leak its reply port', async () => {
+    const names = client.mach_port_names(client.mach_task_self()).names.length;
+    const abort = new AbortController();
+    const call = slow.call(client, service, {}, { signal: abort.signal });
+    await until(() => heldReplies.length === 1);
+    const reason = new Error('caller gave up');
+    abort.abort(reason);
+    await expect(call).rejects.toBe(reason);
+    expect(client.mach_port_names(client.mach_task_self()).names.length).toBe(names);
+  });
+
+  it('rejects serve with the receive error when its receive right is destroyed', async () => {
+    const other = server.mach_port_allocate(server.mach_task_self(), MACH_PORT_RIGHT_RECEIVE);
+    const otherServing = serve(server, other, [add.implement(({ a, b }) => ({ sum: a + b }))]);
+    await new Promise((resolve) => setImmediate(resolve));
+    server.mach_port_mod_refs(server.mach_task_self(), other, MACH_PORT_RIGHT_RECEIVE, -1);
+    expect((await rejection(otherServing)).code).toMatch(/^MACH_RCV_(PORT_CHANGED|INVALID_NAME)$/);
+  });
+
   it('carries ports, OOL memory and OOL ports in a complex reply', async () => {
     const reply = await makePort.call(client, service, {});
     expect(reply.data).toEqual(Uint8Array.of(1, 2, 3));
