@@ -23,6 +23,7 @@ import {
   MACH_PORT_DEAD,
   MACH_PORT_NULL,
   MACH_SEND_INVALID_DEST,
+  KERN_INVALID_NAME,
   KERN_INVALID_RIGHT,
 } from '../constants.js';
 import { MachError } from '../errors.js';
@@ -219,7 +220,7 @@ export class Message implements Disposable {
 
   /** The owned carried right at `c`, or throw. */
   #owned(where: string, c: Carried | undefined, what: string): Slot {
-    if (this.#closed) throw new MachError(KERN_INVALID_RIGHT, `${where}: the message was closed`, { state: 'closed' });
+    if (this.#closed) throw new MachError(KERN_INVALID_NAME, `${where}: the message was closed`, { state: 'closed' });
     if (c === undefined) throw new RangeError(`${where}: the message has no ${what}`);
     if (c.slot === undefined) {
       throw new MachError(KERN_INVALID_RIGHT, `${where}: ${what} carries no right (${c.kind === 'dead' ? 'the port died in flight' : 'MACH_PORT_NULL'})`, { kind: c.kind });
@@ -263,7 +264,7 @@ export class Message implements Disposable {
   }
   /** Take the rights of OOL-ports descriptor `index` (entries that carry no right are skipped). */
   takeOolPorts(index: number): Array<SendRight | SendOnceRight | ReceiveRight> {
-    if (this.#closed) throw new MachError(KERN_INVALID_RIGHT, 'Message.takeOolPorts: the message was closed', { state: 'closed' });
+    if (this.#closed) throw new MachError(KERN_INVALID_NAME, 'Message.takeOolPorts: the message was closed', { state: 'closed' });
     const group = this.#oolPorts[index];
     if (group === undefined) throw new RangeError(`Message.takeOolPorts: the message has no OOL-ports descriptor ${index}`);
     const out: Array<SendRight | SendOnceRight | ReceiveRight> = [];

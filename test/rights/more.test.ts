@@ -12,7 +12,8 @@ import {
   KERN_NOT_SUPPORTED,
 } from '../../lib/constants.js';
 import { MachError } from '../../lib/errors.js';
-import { LEAK_WARNING_CODE, PortSet, ReceiveRight, SendRight } from '../../lib/rights/index.js';
+import * as root from '../../lib/index.js';
+import { LEAK_WARNING_CODE, Message, PortSet, PortTransfer, ReceiveRight, SendOnceRight, SendRight } from '../../lib/rights/index.js';
 import { checkInvariants, connect, refs, rejectsWith, sendRightFor, space, tick, typeOf, world } from './helpers.js';
 
 describe('pseudo-receive', () => {
@@ -207,6 +208,17 @@ describe('reply through a send right', () => {
     expect(m.hasReply).toBe(false);
     expect(m.takeReply()).toBeUndefined();
     await rejectsWith(m.reply({}), 'MACH_SEND_INVALID_DEST');
+  });
+});
+
+describe('package root', () => {
+  it('exports the classes', () => {
+    expect(root.ReceiveRight).toBe(ReceiveRight);
+    expect(root.SendRight).toBe(SendRight);
+    expect(root.SendOnceRight).toBe(SendOnceRight);
+    expect(root.PortSet).toBe(PortSet);
+    expect(root.Message).toBe(Message);
+    expect(root.PortTransfer).toBe(PortTransfer);
   });
 });
 
