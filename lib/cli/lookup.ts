@@ -8,7 +8,7 @@
 import { backend } from '../backend.js';
 import { MachError } from '../errors.js';
 import { hex32, peerJson } from '../inspect/format.js';
-import { activeInspectBackend, inspectSelf } from '../inspect/inspect.js';
+import { inspectSelf } from '../inspect/inspect.js';
 import type { Peer } from '../inspect/types.js';
 import type { MachApi } from '../types.js';
 
@@ -85,13 +85,16 @@ export async function runLookup(args: string[], out: (line: string) => void, api
     return 1;
   }
 
-  // Who holds the receive right? Only when this task can be inspected on the same backend.
+  // Who holds the receive right? Only for this process's own task on the active backend.
   let peer: Peer | undefined;
-  if (api === undefined || activeInspectBackend().name === which) {
+  if (api === undefined) {
     try {
       // Natively, finding the holder means reading every process: only worth trying as root.
       const me = inspectSelf({ peers: which === 'emulator' || process.getuid?.() === 0 });
-      peer = me.ports.find((p) => p.name === name)?.peer ?? undefined;
+      const entry = me.ports.find((p) => p.name === name);
+      // Looked up from the task that checked it in: the send right shares the receive right's name.
+      if (entry?.receive) peer = { state: 'task', pid: me.pid, process: me.process, name: entry.name, qlimit: entry.receive.qlimit, msgcount: entry.receive.msgcount };
+      else peer = entry?.peer ?? undefined;
     } catch {
       peer = undefined;
     }
@@ -109,7 +112,10 @@ export async function runLookup(args: string[], out: (line: string) => void, api
     return 0;
   }
   out(`${service}: send right ${hex32(name)}`);
-  if (peer?.state === 'task') out(`  receive right held by (${peer.pid ?? '-'}) ${peer.process ?? 'Unknown Process'}${peer.name !== undefined ? ` as ${hex32(peer.name)}` : ''}`);
+  if (peer?.state === 'task') {
+    const mine = peer.pid === process.pid ? ' (this process)' : '';
+    out(`  receive right held by (${peer.pid ?? '-'}) ${peer.process ?? 'Unknown Process'}${mine}${peer.name !== undefined ? ` as ${hex32(peer.name)}` : ''}`);
+  } else if (peer?.state === 'service') out(`  receive right held by the emulated service ${peer.process ?? '?'}`);
   else if (peer?.state === 'kernel') out('  the port is a kernel object');
   else if (peer?.state === 'dead') out('  the port is dead');
   out(`(${where})`);
