@@ -96,3 +96,4 @@ export const host_statistics64 = bound('host_statistics64');
 /** {@link MachApi.task_info} on this process's task. */
 export const task_info = bound('task_info');
 export * from './rights/index.js';
+export * from './inspect/index.js';

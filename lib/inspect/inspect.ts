@@ -5,7 +5,7 @@
  * @module
  */
 import { currentBackend } from '../backend.js';
-import * as nativeModule from '../native/index.js';
+import { loadNativeApi, loadNativeIntrospection } from '../native/index.js';
 import type { MachApi } from '../types.js';
 import { assembleInspections } from './assemble.js';
 import {
@@ -48,18 +48,17 @@ export function activeInspectBackend(options: InspectOptions = {}): { name: Insp
   return b.reason !== undefined ? { name: b.name, reason: b.reason } : { name: b.name };
 }
 
-/** What lib/native must export for native inspection (see docs/LSMP.md). */
-type NativeIntrospectionLoader = () => { introspection?: NativeIntrospection; reason?: string };
-
 function nativeParts(options: InspectOptions): { api: MachApi; introspection: NativeIntrospection } {
   if (options.native) return options.native;
-  const loaded = nativeModule.loadNativeApi();
+  const loaded = loadNativeApi();
   if (!loaded.api) throw new Error(`the native backend is not available: ${loaded.reason}`);
-  const loader = (nativeModule as unknown as Record<string, unknown>)['loadNativeIntrospection'] as NativeIntrospectionLoader | undefined;
-  if (typeof loader !== 'function') throw new Error('the native backend does not provide introspection (loadNativeIntrospection) in this build');
-  const got = loader();
-  if (!got.introspection) throw new Error(`native introspection is not available: ${got.reason ?? 'unknown reason'}`);
-  return { api: loaded.api, introspection: got.introspection };
+  const introspection: NativeIntrospection = { ...loadNativeIntrospection() };
+  // Prefer the kernel's kobject description (lsmp does) when the native API offers it.
+  const describe = (loaded.api as unknown as Partial<Pick<NativeIntrospection, 'mach_port_kobject_description'>>).mach_port_kobject_description;
+  if (!introspection.mach_port_kobject_description && typeof describe === 'function') {
+    introspection.mach_port_kobject_description = describe.bind(loaded.api);
+  }
+  return { api: loaded.api, introspection };
 }
 
 function emulatorKernel(options: InspectOptions): KernelLike {
