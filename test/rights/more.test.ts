@@ -211,6 +211,32 @@ describe('reply through a send right', () => {
   });
 });
 
+describe('OOL port arrays', () => {
+  it('arrive as owned rights; takeOolPorts hands them out, close releases the rest', async () => {
+    const w = world();
+    const { service, client } = connect(w);
+    using p1 = ReceiveRight.allocate({ api: w.a });
+    using p2 = ReceiveRight.allocate({ api: w.a });
+    const bBefore = space(w.b);
+    await client.send({ oolPorts: [[p1.makeSend(), p2.makeSend(), p1.makeSend()], [p2.makeSendOnce()]] });
+    using m = await service.receive();
+    expect(m.oolPorts.map((g) => g.map((c) => c.kind))).toEqual([['send', 'send', 'send'], ['send-once']]);
+    const taken = m.takeOolPorts(0);
+    expect(taken).toHaveLength(3);
+    expect(taken.every((r) => r instanceof SendRight)).toBe(true);
+    expect(refs(w.b, taken[0]!.name, MACH_PORT_RIGHT_SEND)).toBe(2); // p1 twice, coalesced
+    expect(m.oolPorts[0]!.every((c) => c.taken)).toBe(true);
+    m.close(); // destroys the send-once: p2 hears about it
+    for (const r of taken) r.close();
+    expect(space(w.b)).toEqual(bBefore);
+    using note = await p2.receive({ timeout: 1000 });
+    expect(note.id).toBe(MACH_NOTIFY_SEND_ONCE);
+    expect(p1.status().mps_srights).toBeFalsy();
+    service.close();
+    client.close();
+  });
+});
+
 describe('package root', () => {
   it('exports the classes', () => {
     expect(root.ReceiveRight).toBe(ReceiveRight);
