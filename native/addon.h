@@ -11,6 +11,7 @@
 
 #include <mach/mach.h>
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -29,12 +30,16 @@ class Addon : public Napi::Addon<Addon> {
   SendRegistry &Sends() { return *sends_; }
   // mach_host_self() taken once per instance: each call adds a user reference.
   mach_port_t Host() const { return host_; }
+  // Received OOL regions handed to JS and not yet freed (shared with the finalizers, which
+  // may run after the instance is gone).
+  const std::shared_ptr<std::atomic<int64_t>> &OolOutstanding() const { return oolOutstanding_; }
 
   static Addon &From(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
 
  private:
   std::unique_ptr<ReceiveLoop> loop_;
   std::unique_ptr<SendRegistry> sends_;
+  std::shared_ptr<std::atomic<int64_t>> oolOutstanding_ = std::make_shared<std::atomic<int64_t>>(0);
   mach_port_t host_;
 };
 

@@ -225,8 +225,17 @@ Napi::Value MsgReceive(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, mr);
 }
 
+// What the finalizer of a received OOL region needs: its size and the instance's count.
+struct RegionHint {
+  uint32_t size;
+  std::shared_ptr<std::atomic<int64_t>> outstanding;
+};
+
 void FreeRegion(napi_env, void *data, void *hint) {
-  mach_vm_deallocate(mach_task_self(), reinterpret_cast<mach_vm_address_t>(data), reinterpret_cast<uintptr_t>(hint));
+  auto *h = static_cast<RegionHint *>(hint);
+  mach_vm_deallocate(mach_task_self(), reinterpret_cast<mach_vm_address_t>(data), h->size);
+  h->outstanding->fetch_sub(1);
+  delete h;
 }
 
 // take_ool(address, size) -> ArrayBuffer over the region the kernel mapped for a received
@@ -239,13 +248,14 @@ Napi::Value TakeOol(const Napi::CallbackInfo &info) {
   uint32_t size = ArgU32(info, 1, "size");
   if (address == 0 || size == 0) return Napi::ArrayBuffer::New(env, 0);
   void *data = reinterpret_cast<void *>(address);
+  auto *hint = new RegionHint{size, Addon::From(env).OolOutstanding()};
+  hint->outstanding->fetch_add(1);
   napi_value ab = nullptr;
-  napi_status status =
-      napi_create_external_arraybuffer(env, data, size, FreeRegion, reinterpret_cast<void *>(static_cast<uintptr_t>(size)), &ab);
+  napi_status status = napi_create_external_arraybuffer(env, data, size, FreeRegion, hint, &ab);
   if (status == napi_ok) return Napi::Value(env, ab);
   Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, size);
   std::memcpy(copy.Data(), data, size);
-  FreeRegion(env, data, reinterpret_cast<void *>(static_cast<uintptr_t>(size)));
+  FreeRegion(env, data, hint);
   return copy;
 }
 
@@ -259,6 +269,11 @@ Napi::Value TakeOolPorts(const Napi::CallbackInfo &info) {
   std::memcpy(out.Data(), reinterpret_cast<const void *>(address), count * sizeof(mach_port_name_t));
   mach_vm_deallocate(mach_task_self(), address, count * sizeof(mach_port_name_t));
   return out;
+}
+
+// ool_outstanding() -> received OOL regions still mapped because a JS ArrayBuffer holds them.
+Napi::Value OolOutstanding(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Addon::From(info.Env()).OolOutstanding()->load()));
 }
 
 // free_region(address, size): for regions a failed decode never handed to JS.
@@ -280,6 +295,7 @@ void RegisterMessages(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "take_ool", TakeOol);
   Export(env, exports, "take_ool_ports", TakeOolPorts);
   Export(env, exports, "free_region", FreeRegionJs);
+  Export(env, exports, "ool_outstanding", OolOutstanding);
 }
 
 }  // namespace machport

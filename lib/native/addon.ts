@@ -56,6 +56,8 @@ export interface NativeAddon {
   take_ool(address: bigint, size: number): ArrayBuffer;
   take_ool_ports(address: bigint, count: number): Uint32Array;
   free_region(address: bigint, size: number): Kr;
+  /** Received OOL regions still mapped because an ArrayBuffer holds them. */
+  ool_outstanding(): number;
 
   // receive_loop.cc
   loop_start(onReady: (name: number, flags: number) => void): void;
