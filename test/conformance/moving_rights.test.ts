@@ -366,4 +366,83 @@ suite('moving rights in messages', () => {
       await expectEmpty(api, rcv);
     },
   );
+  conformance(
+    'OOL port arrays pass MACH_PORT_NULL and MACH_PORT_DEAD entries through unchanged',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_ool_ports_descriptor (!MACH_PORT_VALID(name) → kept as is)',
+    async ({ api }) => {
+      const rcv = portWithSend(api);
+      const p = portWithSend(api);
+      await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: 2, names: [C.MACH_PORT_NULL, C.MACH_PORT_DEAD, p], disposition: C.MACH_MSG_TYPE_COPY_SEND }] }));
+      const d = (await recv(api, rcv)).descriptors[0] as { names: number[] };
+      expect(d.names).toEqual([C.MACH_PORT_NULL, C.MACH_PORT_DEAD, p]);
+      expect(refs(api, p, C.MACH_PORT_RIGHT_SEND)).toBe(2);
+    },
+  );
+
+  conformance(
+    'a bad name inside an OOL port array → MACH_SEND_INVALID_RIGHT; the array’s earlier rights are destroyed (a moved receive right dies)',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_ool_ports_descriptor (on failure ipc_object_destroy of the names before it)',
+    async ({ api }) => {
+      const rcv = portWithSend(api);
+      const z = port(api);
+      const oz = sendOnce(api, z);
+      const other = port(api);
+      const o = sendOnce(api, other);
+      await expectMachError(
+        send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: 2, names: [z, o], disposition: C.MACH_MSG_TYPE_MOVE_RECEIVE }] })),
+        'MACH_SEND_INVALID_RIGHT',
+      );
+      expect(isGone(api, z)).toBe(true);
+      expect(typeOf(api, oz)).toBe(C.MACH_PORT_TYPE_DEAD_NAME);
+      expect(typeOf(api, o)).toBe(C.MACH_PORT_TYPE_SEND_ONCE);
+      await expectEmpty(api, rcv);
+    },
+  );
+
+  conformance(
+    'a port whose receive right is in transit still accepts messages; they arrive with the port',
+    'xnu:osfmk/ipc/ipc_mqueue.c:ipc_mqueue_send_locked (an in-transit port keeps its queue); ipc_right.c:ipc_right_copyout PORT_RECEIVE',
+    async ({ api }) => {
+      const carrier = port(api);
+      const q = portWithSend(api);
+      await send(api, msg(carrier, C.MACH_MSG_TYPE_MAKE_SEND, { descriptors: [portDesc(q, C.MACH_MSG_TYPE_MOVE_RECEIVE)] }));
+      expect(typeOf(api, q)).toBe(C.MACH_PORT_TYPE_SEND);
+      await sendSimple(api, q, C.MACH_MSG_TYPE_COPY_SEND, { id: 0x7a });
+      const got = (await recv(api, carrier)).descriptors[0] as PortD;
+      expect(got.name).toBe(q);
+      expect(status(api, q).mps_msgcount).toBe(1);
+      expect((await recv(api, q)).header.msgh_id).toBe(0x7a);
+    },
+  );
+
+  conformance(
+    'a port-destroyed request travels with the receive right: the new holder destroying it sends it to the notify port',
+    'xnu:osfmk/ipc/ipc_port.c:ipc_port_clear_receiver (ip_pdrequest untouched), ipc_port_destroy',
+    async ({ api, task }) => {
+      const p = port(api);
+      const n = port(api);
+      requestNotification(api, p, C.MACH_NOTIFY_PORT_DESTROYED, n);
+      const carrier = port(api);
+      await send(api, msg(carrier, C.MACH_MSG_TYPE_MAKE_SEND, { descriptors: [portDesc(p, C.MACH_MSG_TYPE_MOVE_RECEIVE)] }));
+      const p2 = ((await recv(api, carrier)).descriptors[0] as PortD).name;
+      expect(status(api, p2).mps_pdrequest).toBe(1);
+      api.mach_port_mod_refs(task, p2, C.MACH_PORT_RIGHT_RECEIVE, -1);
+      const note = await expectNotification(api, n, C.MACH_NOTIFY_PORT_DESTROYED);
+      expect(typeOf(api, (note.descriptors[0] as PortD).name)).toBe(C.MACH_PORT_TYPE_RECEIVE);
+    },
+  );
+
+  conformance(
+    'a reply right whose port died in flight arrives as msgh_remote_port = MACH_PORT_DEAD',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyout_header (!ip_active(reply) → MACH_PORT_DEAD)',
+    async ({ api, task }) => {
+      const p = portWithSend(api);
+      const r = port(api);
+      await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { reply: r, replyDisp: C.MACH_MSG_TYPE_MAKE_SEND }));
+      api.mach_port_mod_refs(task, r, C.MACH_PORT_RIGHT_RECEIVE, -1);
+      const m = await recv(api, p);
+      expect(m.header.msgh_remote_port).toBe(C.MACH_PORT_DEAD);
+      expect(C.MACH_MSGH_BITS_REMOTE(m.header.msgh_bits)).toBe(C.MACH_MSG_TYPE_PORT_SEND);
+    },
+  );
 });

@@ -453,7 +453,21 @@ suite('notifications', () => {
       expect(so.trailer.sender).toEqual({ uid: 0, gid: 1 });
     },
   );
+  conformance(
+    'a dead-name request on an uninspected send-once right to a dead port → KERN_INVALID_ARGUMENT (the lookup converts it to a dead name first)',
+    'xnu:osfmk/ipc/ipc_right.c:ipc_right_request_alloc (ipc_right_check → dead name → KERN_INVALID_ARGUMENT)',
+    async ({ api, task }) => {
+      const p = port(api);
+      const o = sendOnce(api, p);
+      const n = port(api);
+      api.mach_port_destroy(task, p);
+      expectMachError(() => requestNotification(api, o, C.MACH_NOTIFY_DEAD_NAME, n), 'KERN_INVALID_ARGUMENT');
+      expect(typeOf(api, o)).toBe(C.MACH_PORT_TYPE_DEAD_NAME);
+      await expectNotification(api, n, C.MACH_NOTIFY_SEND_ONCE);
+    },
+  );
 });
+
 
 function setFull(api: Parameters<typeof port>[0], p: number): void {
   // a queue limit of 0 makes the port full without queueing anything

@@ -420,4 +420,40 @@ suite('send validation', () => {
     },
     { needs: ['peer'] },
   );
+  conformance(
+    'destination and reply naming the same send right: MOVE_SEND twice needs two urefs (else MACH_SEND_INVALID_DEST); COPY_SEND twice takes none',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_header_rights (dest == reply: IPC_OBJECT_COPYIN_FLAGS_DEST_EXTRA_MOVE / _EXTRA_COPY); ipc_right.c:ipc_right_copyin (urefs < moves → invalid)',
+    async ({ api, task }) => {
+      const p = portWithSend(api);
+      await expectMachError(send(api, msg(p, C.MACH_MSG_TYPE_MOVE_SEND, { reply: p, replyDisp: C.MACH_MSG_TYPE_MOVE_SEND })), 'MACH_SEND_INVALID_DEST');
+      expect(refs(api, p, C.MACH_PORT_RIGHT_SEND)).toBe(1);
+      await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { reply: p, replyDisp: C.MACH_MSG_TYPE_COPY_SEND, id: 1 }));
+      expect(refs(api, p, C.MACH_PORT_RIGHT_SEND)).toBe(1);
+      let m = await recv(api, p);
+      expect(m.header.msgh_bits).toBe(0x1111);
+      expect(m.header.msgh_remote_port).toBe(p);
+      expect(refs(api, p, C.MACH_PORT_RIGHT_SEND)).toBe(2);
+      await send(api, msg(p, C.MACH_MSG_TYPE_MOVE_SEND, { reply: p, replyDisp: C.MACH_MSG_TYPE_MOVE_SEND, id: 2 }));
+      expect(typeOf(api, p)).toBe(C.MACH_PORT_TYPE_RECEIVE);
+      m = await recv(api, p);
+      expect(m.header.msgh_remote_port).toBe(p);
+      expect(refs(api, p, C.MACH_PORT_RIGHT_SEND)).toBe(1);
+      expect(status(api, p).mps_srights).toBe(1);
+      void task;
+    },
+  );
+
+  conformance(
+    'a send with MACH_SEND_TIMEOUT that finds room before the timeout succeeds',
+    'xnu:osfmk/ipc/ipc_mqueue.c:ipc_mqueue_send_locked (woken sender enqueues)',
+    async ({ api }) => {
+      const p = portWithSend(api);
+      api.mach_port_set_attributes(api.mach_task_self(), p, C.MACH_PORT_LIMITS_INFO, { mpl_qlimit: 1 });
+      await send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 1 }), 0);
+      const pending = send(api, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 2 }), 5000);
+      setTimeout(() => void recv(api, p), 30);
+      await pending;
+      expect((await recv(api, p)).header.msgh_id).toBe(2);
+    },
+  );
 });
