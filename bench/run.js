@@ -37,6 +37,8 @@ export const CASES = [
 ];
 
 const RESULT_MARK = '@@bench-result@@';
+/** A case that takes longer than this is stopped and reported as an error row. */
+const CASE_TIMEOUT_MS = 240_000;
 
 function parseArgs(argv) {
   const opts = { json: false, only: null, mode: 'full', list: false, child: null, fork: true };
@@ -77,13 +79,20 @@ function runCaseForked(c, mode) {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, CASE_TIMEOUT_MS);
     child.stdout.on('data', (d) => (out += d));
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
       if (line) {
         resolve(JSON.parse(line.slice(RESULT_MARK.length)));
       } else {
-        const err = new Error(`case ${c.file} exited (${signal ?? code}) without a result; output: ${out.slice(-500)}`);
+        const why = timedOut ? `did not finish within ${CASE_TIMEOUT_MS / 1000} s` : `exited (${signal ?? code}) without a result`;
+        const err = new Error(`case ${c.file} ${why}; output: ${out.slice(-500)}`);
         resolve(c.rows.map((name) => errorRow({ name, error: err })));
       }
     });
@@ -98,7 +107,8 @@ async function main() {
   }
   if (opts.child) {
     const rows = await runCaseHere(opts.child, opts.mode);
-    process.stdout.write(`${RESULT_MARK}${JSON.stringify(rows)}\n`);
+    // Exit explicitly: a case that failed half-way may leave ports or promises behind.
+    process.stdout.write(`${RESULT_MARK}${JSON.stringify(rows)}\n`, () => process.exit(0));
     return;
   }
   if (opts.list) {

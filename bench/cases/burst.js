@@ -68,7 +68,9 @@ async function emulatorBurst(bytes, count) {
   for (let i = 0; i < qlimit; i++) await client.mach_msg(msg, SEND);
   let refused = false;
   try {
-    await client.mach_msg(msg, SEND | C.MACH_SEND_TIMEOUT, 0, 0);
+    // A copy: a timed-out send rewrites its message in place (pseudo-receive).
+    const probe = { header: { ...msg.header }, body: msg.body };
+    await client.mach_msg(probe, SEND | C.MACH_SEND_TIMEOUT, 0, 0);
   } catch (e) {
     refused = e && e.code === 'MACH_SEND_TIMED_OUT';
   }
@@ -98,7 +100,11 @@ export async function run(cfg) {
   }
   const bodies = { baseline: { fn: base.fn, perCall: count, max: 20 } };
   if (emu) bodies.machport = { fn: emu.fn, perCall: count, max: 20 };
-  const r = await measureSideBySide(bodies, cfg);
+  let r;
+  try {
+    r = await measureSideBySide(bodies, cfg);
+  } finally {
+    }
   base.close();
   return [
     compareRow({

@@ -103,7 +103,11 @@ export async function run(cfg) {
   }
   const bodies = { baseline: { fn: base.fn } };
   if (emu) bodies.machport = { fn: emu.fn };
-  const r = await measureSideBySide(bodies, cfg);
+  let r;
+  try {
+    r = await measureSideBySide(bodies, cfg);
+  } finally {
+    }
   if (!base.check()) throw new Error('MessageChannel transfer baseline lost its buffer');
   base.close();
   if (emu) await emu.close();

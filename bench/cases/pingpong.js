@@ -87,7 +87,11 @@ export async function run(cfg) {
   }
   const bodies = { baseline: { fn: base.fn } };
   if (emu) bodies.machport = { fn: emu.fn };
-  const r = await measureSideBySide(bodies, cfg);
+  let r;
+  try {
+    r = await measureSideBySide(bodies, cfg);
+  } finally {
+    }
   base.close();
   if (emu) await emu.close();
   return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable })];
