@@ -45,8 +45,13 @@ export type DeliveryResult = 'sent' | 'full' | 'failed';
 
 /** How the state engine reaches a registered port. */
 export interface NotifyTransport<P> {
-  /** Send the 24-byte message with msgh_id = token, with a zero send timeout. */
-  send(port: P, token: number): DeliveryResult;
+  /**
+   * Send the 24-byte message with msgh_id = token to the port of client (pid, token), with a
+   * zero send timeout. 'full' means the queue had no room (MACH_SEND_TIMED_OUT).
+   */
+  send(port: P, token: number, pid: number): DeliveryResult;
+  /** The client (pid, token) on `port` was cancelled: forget anything still owed to it. */
+  cancelled(port: P, token: number, pid: number): void;
 }
 
 /** A reserved name prefix (notify.conf `reserve name uid gid mode`). */
@@ -74,7 +79,8 @@ interface Client<P> {
   readonly pid: number;
   readonly token: number;
   readonly nameInfo: NameInfo;
-  readonly port: P;
+  /** The registered port; null for a plain (check-only) registration. */
+  readonly port: P | null;
   lastval: number;
   suspendCount: number;
   suspended: boolean;
@@ -154,6 +160,15 @@ export class NotifyState<P> {
    * server_preflight does after an exec.
    */
   registerMachPort(name: string, cred: NotifyCredentials, token: number, port: P): number {
+    return this.registerClient(name, cred, token, port);
+  }
+
+  /** Register a plain client, one that only notify_check sees (_notify_lib_register_plain). */
+  registerPlain(name: string, cred: NotifyCredentials, token: number): number {
+    return this.registerClient(name, cred, token, null);
+  }
+
+  private registerClient(name: string, cred: NotifyCredentials, token: number, port: P | null): number {
     const dup = this.clients.get(NotifyState.key(cred.pid, token));
     if (dup) this.cancelClient(dup);
     if (this.checkAccess(name, cred.uid, cred.gid, NOTIFY_ACCESS_READ) !== NOTIFY_STATUS_OK) return NOTIFY_STATUS_NOT_AUTHORIZED;
@@ -166,6 +181,7 @@ export class NotifyState<P> {
     const c: Client<P> = { pid: cred.pid, token, nameInfo: n, port, lastval: 0, suspendCount: 0, suspended: false, pending: false };
     n.clients.unshift(c as Client<unknown>);
     this.clients.set(NotifyState.key(cred.pid, token), c);
+    if (port === null) return NOTIFY_STATUS_OK;
     let pd = this.ports.get(port);
     if (pd === undefined) {
       pd = { clients: [], suspended: false };
@@ -203,6 +219,7 @@ export class NotifyState<P> {
 
   /** _internal_send for a port client. */
   private send(c: Client<P>): void {
+    if (c.port === null) return;
     if (c.suspended) {
       c.pending = true;
       return;
@@ -214,7 +231,7 @@ export class NotifyState<P> {
       c.pending = true;
       return;
     }
-    const r = this.transport.send(c.port, c.token);
+    const r = this.transport.send(c.port, c.token, c.pid);
     if (r === 'full') {
       // Suspend on timeout; notifyd resumes on MACH_NOTIFY_SEND_POSSIBLE.
       c.suspendCount++;
@@ -226,11 +243,19 @@ export class NotifyState<P> {
     if (r === 'sent') c.pending = false;
   }
 
-  /** A send-possible notification for `port`: resume its clients until one fails again. */
-  sendPossible(port: P): void {
+  /**
+   * A send-possible notification for `port`: resume its clients until one fails again.
+   * `delivered` names the client whose pending message the transport already delivered
+   * when room opened (its send is not repeated).
+   */
+  sendPossible(port: P, delivered?: { pid: number; token: number }): void {
     const pd = this.ports.get(port);
     if (pd === undefined) return;
     pd.suspended = false;
+    if (delivered !== undefined) {
+      const c = this.clients.get(NotifyState.key(delivered.pid, delivered.token));
+      if (c !== undefined) c.pending = false;
+    }
     for (const c of [...pd.clients]) {
       this.resumeClient(c);
       if (pd.suspended) break;
@@ -307,6 +332,8 @@ export class NotifyState<P> {
       this.names.delete(n.name);
       this.namesById.delete(n.nameId);
     }
+    if (c.port === null) return undefined;
+    this.transport.cancelled(c.port, c.token, c.pid);
     const pd = this.ports.get(c.port);
     if (pd) {
       pd.clients.splice(pd.clients.indexOf(c), 1);
@@ -316,6 +343,11 @@ export class NotifyState<P> {
       }
     }
     return undefined;
+  }
+
+  /** The ports notifyd knows (it holds a send right to each). */
+  knownPorts(): P[] {
+    return [...this.ports.keys()];
   }
 
   /** A dead-name notification for `port`: cancel every client on it (do_mach_notify_dead_name). */
