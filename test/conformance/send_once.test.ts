@@ -141,4 +141,24 @@ suite('send-once rights', () => {
       expect(refs(api, n, C.MACH_PORT_RIGHT_RECEIVE)).toBe(1);
     },
   );
+  conformance(
+    'S45 an RPC (SEND|RCV) whose server destroys the reply right without replying gets MACH_NOTIFY_SEND_ONCE on its reply port (what MIG stubs report as MIG_SERVER_DIED)',
+    'xnu:osfmk/ipc/ipc_right.c:ipc_right_dealloc (send-once → ipc_notify_send_once_and_unlock); MIG user stubs (msgh_id == MACH_NOTIFY_SEND_ONCE → MIG_SERVER_DIED)',
+    async ({ api, task }) => {
+      const server = portWithSend(api);
+      const reply = port(api);
+      const rpc = api.mach_msg(
+        msg(server, C.MACH_MSG_TYPE_COPY_SEND, { reply, replyDisp: C.MACH_MSG_TYPE_MAKE_SEND_ONCE, id: 500 }),
+        C.MACH_SEND_MSG | C.MACH_RCV_MSG | C.MACH_RCV_TIMEOUT,
+        reply,
+        5000,
+      );
+      const req = await recv(api, server);
+      expect(req.header.msgh_id).toBe(500);
+      api.mach_port_deallocate(task, req.header.msgh_remote_port);
+      const r = await rpc;
+      expect(r?.header.msgh_id).toBe(C.MACH_NOTIFY_SEND_ONCE);
+      expect(r?.header.msgh_local_port).toBe(reply);
+    },
+  );
 });
