@@ -7,6 +7,7 @@
  *   node bench/run.js --only a,b      only the rows (or cases) named
  *   node bench/run.js --quick         fewer, shorter samples
  *   node bench/run.js --tiny          shape only (tests): minimal samples and sizes
+ *   node bench/run.js --markdown      the table as Markdown (for docs/PERFORMANCE.md)
  *   node bench/run.js --list          the row names
  *
  * Each case runs in its own child process (started with --expose-gc), so one case's
@@ -20,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineInfo } from './lib/machine.js';
 import { modeConfig } from './lib/measure.js';
 import { errorRow } from './lib/rows.js';
-import { formatTable } from './lib/table.js';
+import { formatMarkdown, formatTable } from './lib/table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -48,6 +49,7 @@ function parseArgs(argv) {
     else if (a === '--quick') opts.mode = 'quick';
     else if (a === '--tiny') opts.mode = 'tiny';
     else if (a === '--list') opts.list = true;
+    else if (a === '--markdown') opts.markdown = true;
     else if (a === '--no-fork') opts.fork = false;
     else if (a === '--only') opts.only = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',').map((s) => s.trim()).filter(Boolean);
@@ -102,7 +104,7 @@ function runCaseForked(c, mode) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    process.stdout.write('usage: node bench/run.js [--json] [--only NAME[,NAME]] [--quick] [--tiny] [--list]\n');
+    process.stdout.write('usage: node bench/run.js [--json] [--only NAME[,NAME]] [--quick] [--tiny] [--markdown] [--list]\n');
     return;
   }
   if (opts.child) {
@@ -137,6 +139,8 @@ async function main() {
   machine.loadavg_1m_at_end = Number(os.loadavg()[0].toFixed(2));
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ machine, mode: opts.mode, elapsed_s, results }, null, 2)}\n`);
+  } else if (opts.markdown) {
+    process.stdout.write(`${formatMarkdown(results, machine, opts.mode)}\n`);
   } else {
     process.stdout.write(`${formatTable(results, machine)}\n\n(${opts.mode} mode, ${elapsed_s.toFixed(1)} s)\n`);
   }

@@ -64,3 +64,22 @@ export function formatTable(rows, machine) {
   }
   return out.join('\n');
 }
+
+/** Rows as a Markdown table (for docs/PERFORMANCE.md), with the machine line. */
+export function formatMarkdown(rows, machine, mode) {
+  const out = [];
+  if (machine) {
+    out.push(
+      `Machine: ${machine.cpu_model}, ${machine.cores} cores (${machine.available_parallelism} available), ${machine.total_memory_mib} MiB, ${machine.os} ${machine.arch}; Node ${machine.node} (V8 ${machine.v8}); ${mode} mode; ${machine.date}; load average ${machine.loadavg_1m_at_start} at start, ${machine.loadavg_1m_at_end ?? '?'} at end.`,
+    );
+    out.push('');
+  }
+  out.push('| benchmark | machport | spread | baseline | baseline time | spread | ratio | target | met |');
+  out.push('|---|---:|---:|---|---:|---:|---:|---|---|');
+  for (const r of rows) {
+    out.push(
+      `| ${r.name} | ${fmtNs(r.machport_ns)} | ${fmtSpread(r.spread?.machport)} | ${r.baseline ?? ''} | ${fmtNs(r.baseline_ns)} | ${fmtSpread(r.spread?.baseline)} | ${fmtRatio(r.ratio)} | ${r.target.replace('>=', '≥').replace('<=', '≤')} | ${metCell(r)} |`,
+    );
+  }
+  return out.join('\n');
+}
