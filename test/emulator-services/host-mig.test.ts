@@ -199,3 +199,24 @@ describe('host_statistics64 and host_page_size', () => {
     expect(reply.header.msgh_bits & MACH_MSGH_BITS_COMPLEX).toBe(0);
   });
 });
+
+describe('malformed kernel requests', () => {
+  it('a complex request to a routine that takes no descriptors is MIG_BAD_ARGUMENTS', async () => {
+    const { t, host, self } = setup();
+    const r = replyPort(t);
+    const reply = (await t.mach_msg(
+      {
+        header: { msgh_bits: (0x1513 | MACH_MSGH_BITS_COMPLEX) >>> 0, msgh_remote_port: host, msgh_local_port: r, msgh_id: 200 },
+        descriptors: [{ type: 0, name: self, disposition: 19 }],
+        body: ndrBody(HOST_BASIC_INFO, 12),
+      },
+      MACH_SEND_MSG | MACH_RCV_MSG,
+      r,
+      0,
+      320,
+      { kobjectCall: true },
+    ))!;
+    expect(reply.size).toBe(36);
+    expect(retCode(reply)).toBe(MIG_BAD_ARGUMENTS);
+  });
+});

@@ -271,3 +271,46 @@ describe('self. names and the service', () => {
     expect(listener.mach_port_type(self, mine)).toBe(MACH_PORT_TYPE_RECEIVE);
   });
 });
+
+describe('notify_ipc on the wire', () => {
+  async function rpc(t: EmulatedTask, dest: number, id: number, body: Uint8Array, descriptors?: never[]) {
+    const r = t.mach_port_allocate(t.mach_task_self(), MACH_PORT_RIGHT_RECEIVE);
+    const bits = 0x1513 | (descriptors ? 0x80000000 : 0);
+    return (await t.mach_msg({ header: { msgh_bits: bits >>> 0, msgh_remote_port: dest, msgh_local_port: r, msgh_id: id }, body, descriptors }, 3, r, 0, 512))!;
+  }
+  const ndr = [0, 0, 0, 0, 1, 0, 0, 0];
+  const le = (...w: number[]) => w.flatMap((x) => [x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, (x >>> 24) & 0xff]);
+
+  it('register_mach_port_3 (1027): name as offset, count, padded bytes; reply complex 52 bytes with status', async () => {
+    const { kernel, listener } = setup();
+    EmulatedNotifyd.of(kernel);
+    const srv = listener.bootstrap_look_up(listener.bootstrap_port, NOTIFY_SERVICE_NAME);
+    const name = [...new TextEncoder().encode('wire.x'), 0, 0]; // "wire.x" + NUL, padded to 8
+    const reply = await rpc(listener, srv, 1027, Uint8Array.from([...ndr, ...le(0, 7), ...name, ...le(77)]));
+    expect(reply.header.msgh_id).toBe(1127);
+    expect(reply.size).toBe(52);
+    expect(reply.descriptors).toHaveLength(1);
+    expect(reply.descriptors[0]).toMatchObject({ type: 0, disposition: 16 });
+    expect(Array.from(reply.body)).toEqual([...ndr, ...le(0)]);
+  });
+
+  it('a bad name count or size is MIG_BAD_ARGUMENTS; an unknown id MIG_BAD_ID', async () => {
+    const { kernel, listener } = setup();
+    EmulatedNotifyd.of(kernel);
+    const srv = listener.bootstrap_look_up(listener.bootstrap_port, NOTIFY_SERVICE_NAME);
+    const bad = await rpc(listener, srv, 1027, Uint8Array.from([...ndr, ...le(0, 600), 0, 0, 0, 0, ...le(1)]));
+    expect(bad.size).toBe(36);
+    expect(new DataView(bad.body.buffer, bad.body.byteOffset).getInt32(8, true)).toBe(-304);
+    const unknown = await rpc(listener, srv, 1099, Uint8Array.from(ndr));
+    expect(new DataView(unknown.body.buffer, unknown.body.byteOffset).getInt32(8, true)).toBe(-303);
+  });
+
+  it('checkin (1023) reports IPC version 3 and notifyd’s pid', async () => {
+    const { kernel, listener } = setup();
+    EmulatedNotifyd.of(kernel);
+    const srv = listener.bootstrap_look_up(listener.bootstrap_port, NOTIFY_SERVICE_NAME);
+    const reply = await rpc(listener, srv, 1023, new Uint8Array(0));
+    expect(reply.size).toBe(48);
+    expect(Array.from(reply.body)).toEqual([...ndr, ...le(0, 3, NOTIFYD_PID, 0)]);
+  });
+});
