@@ -113,6 +113,15 @@ describe('mach_port routines through the task port', () => {
     expect({ names, types }).toEqual(a.mach_port_names(self));
   });
 
+  it('mach_port_names through MIG copes with thousands of names', async () => {
+    const { a, self } = setup();
+    for (let i = 0; i < 3000; i++) a.mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE);
+    const reply = await migCall(a, self, 3200);
+    const count = word(reply.body, 8);
+    expect(count).toBe(a.mach_port_names(self).names.length);
+    expect((reply.descriptors[0] as OolDescriptor).data.length).toBe(4 * count);
+  });
+
   it('mach_port_names of another task through its task port lists that task’s names', async () => {
     const { a, b, bInA } = setup();
     const port = b.mach_port_allocate(b.mach_task_self(), MACH_PORT_RIGHT_RECEIVE);

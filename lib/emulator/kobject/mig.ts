@@ -97,31 +97,47 @@ export class MigReader {
 
 /** Builds a reply or request body field by field. */
 export class MigWriter {
-  private readonly chunks: number[] = [];
+  private buf = new Uint8Array(64);
+  private view = new DataView(this.buf.buffer);
+  private at = 0;
+
+  /** Make room for `n` more bytes. */
+  private reserve(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.at));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
 
   /** Append NDR_record. */
   ndr(): this {
-    this.chunks.push(...NDR_RECORD_BYTES);
-    return this;
+    return this.bytes(NDR_RECORD_BYTES);
   }
 
   /** Append a 32-bit value (signed or unsigned; the low 32 bits are written). */
   u32(v: number): this {
-    const x = v >>> 0;
-    this.chunks.push(x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, x >>> 24);
+    this.reserve(4);
+    this.view.setUint32(this.at, v >>> 0, true);
+    this.at += 4;
     return this;
   }
 
   /** Append a 64-bit value. */
   u64(v: bigint): this {
-    const x = BigInt.asUintN(64, v);
-    this.u32(Number(x & 0xffffffffn));
-    return this.u32(Number(x >> 32n));
+    this.reserve(8);
+    this.view.setBigUint64(this.at, BigInt.asUintN(64, v), true);
+    this.at += 8;
+    return this;
   }
 
   /** Append raw bytes. */
   bytes(b: Uint8Array): this {
-    this.chunks.push(...b);
+    this.reserve(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
     return this;
   }
 
@@ -141,9 +157,9 @@ export class MigWriter {
     return this.bytes(field);
   }
 
-  /** The bytes written so far. */
+  /** The bytes written so far (a copy). */
   finish(): Uint8Array {
-    return Uint8Array.from(this.chunks);
+    return this.buf.slice(0, this.at);
   }
 }
 
