@@ -103,10 +103,10 @@ export class Kernel {
     this.maxNames = maxNames;
     this.prng = new Prng(seed ?? Math.floor(Math.random() * 0x100000000));
     this.kernelSpace = new Space(this, null, 0);
-    const servers = installKernelObjects(this as never) as unknown as { hostServer: KobjectServer; taskServer: KobjectServer };
+    const servers = installKernelObjects(this);
     this.taskServer = servers.taskServer;
     this.hostPort = this.createKobjectPort(IKOT_HOST, servers.hostServer, { label: 'host' });
-    this.launchd = installLaunchd(this as never) as unknown as { bootstrapPortFor(task: EmulatedTask): number };
+    this.launchd = installLaunchd(this);
   }
 
   /** The live (not terminated) tasks, in creation order. */

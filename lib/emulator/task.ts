@@ -788,32 +788,32 @@ export class EmulatedTask implements MachApi {
 
   /** bootstrap_check_in through the emulated launchd. */
   bootstrap_check_in(bp: number, service_name: string): number {
-    return bootstrapCheckIn(this as never, bp, service_name);
+    return bootstrapCheckIn(this, bp, service_name);
   }
 
   /** bootstrap_look_up through the emulated launchd. */
   bootstrap_look_up(bp: number, service_name: string): number {
-    return bootstrapLookUp(this as never, bp, service_name);
+    return bootstrapLookUp(this, bp, service_name);
   }
 
   /** bootstrap_register through the emulated launchd. */
   bootstrap_register(bp: number, service_name: string, sp: number): void {
-    bootstrapRegister(this as never, bp, service_name, sp);
+    bootstrapRegister(this, bp, service_name, sp);
   }
 
   /** host_info as a MIG call to the host port. */
   host_info(host: number, flavor: number): host_basic_info {
-    return hostInfo(this as never, host, flavor);
+    return hostInfo(this, host, flavor);
   }
 
   /** host_statistics64 as a MIG call to the host port. */
   host_statistics64(host: number, flavor: number): vm_statistics64 {
-    return hostStatistics64(this as never, host, flavor);
+    return hostStatistics64(this, host, flavor);
   }
 
   /** task_info as a MIG call to a task port. */
   task_info(task: number, flavor: number): mach_task_basic_info | Record<string, unknown> {
-    return taskInfo(this as never, task, flavor);
+    return taskInfo(this, task, flavor);
   }
 
   // -------------------------------------------------------------------------
