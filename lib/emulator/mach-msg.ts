@@ -800,6 +800,7 @@ export function pseudoReceive(task: EmulatedTask, kmsg: Kmsg, msg: MachMessage):
   mr |= r2.mr;
   const h = msg.header;
   h.msgh_bits = (kmsg.bits & MACH_MSGH_BITS_USER & ~MACH_MSGH_BITS_CIRCULAR) >>> 0;
+  h.msgh_size = kmsg.size;
   h.msgh_remote_port = r1.name;
   h.msgh_local_port = r2.name;
   if (kmsg.descs !== null) {
@@ -866,10 +867,10 @@ function copyoutDescriptors(space: Space, descs: KDescriptor[], option: number, 
           out[i] = { type: 4, name: MACH_PORT_NULL, disposition: d.disposition, context: 0n, flags: d.flags };
           break;
         }
-        const g = { flags: d.flags, context: d.context };
+        const g = { flags: d.flags, context: d.context, pseudo };
         let name: number = port === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
         if (IP_VALID(port)) {
-          const r = objectCopyout(space, port, d.disposition, pseudo ? null : g);
+          const r = objectCopyout(space, port, d.disposition, g);
           if (r >= 0x100) name = r;
           else if (r === KERN_INVALID_CAPABILITY) name = MACH_PORT_DEAD;
           else mr |= MACH_MSG_IPC_SPACE;

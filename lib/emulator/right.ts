@@ -720,6 +720,8 @@ function moveDead(space: Space, entry: Entry, res: CopyinResult, moves: number, 
 export interface GuardedCopyout {
   flags: number;
   context: bigint;
+  /** A pseudo-receive (a failed send handing the right back): guarded but left movable. */
+  pseudo?: boolean;
 }
 
 /**
@@ -754,7 +756,7 @@ export function rightCopyout(space: Space, port: Port, msgtName: number, entry: 
         // immovable, guarded by its receive buffer's address.
         port.guarded = true;
         port.strictGuard = false;
-        port.immovableReceive = true;
+        if (gdesc.pseudo !== true) port.immovableReceive = true;
         port.context = space.task !== null ? space.task.receiveBufferAddress : 0n;
         gdesc.context = port.context;
         gdesc.flags &= ~MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND;

@@ -38,6 +38,32 @@ describe('queue limit and blocking', () => {
     k.checkInvariants();
   });
 
+  it('a pseudo-receive hands descriptor rights back and rewrites the descriptors (§2.6)', async () => {
+    const { a, k } = world();
+    const self = a.mach_task_self();
+    const p = portWithSend(a);
+    a.mach_port_set_attributes(self, p, C.MACH_PORT_LIMITS_INFO, { mpl_qlimit: 0 });
+    const q = port(a);
+    const m = msg(p, C.MACH_MSG_TYPE_COPY_SEND, {
+      id: 9,
+      descriptors: [
+        { type: 0, name: q, disposition: C.MACH_MSG_TYPE_MOVE_RECEIVE },
+        { type: 0, name: p, disposition: C.MACH_MSG_TYPE_MAKE_SEND },
+        { type: 1, data: Uint8Array.of(1, 2, 3, 4), copy: C.MACH_MSG_PHYSICAL_COPY },
+      ],
+    });
+    await expectCode(send(a, m, TIMEOUT, 0), 'MACH_SEND_TIMED_OUT');
+    const [d0, d1, d2] = m.descriptors as Array<{ name: number; disposition: number; deallocate?: boolean; data?: Uint8Array }>;
+    expect(d0!.disposition).toBe(C.MACH_MSG_TYPE_PORT_RECEIVE);
+    expect(typeOf(a, d0!.name)).toBe(C.MACH_PORT_TYPE_RECEIVE);
+    expect(gone(a, q) || d0!.name === q).toBe(true);
+    expect(d1).toMatchObject({ name: p, disposition: C.MACH_MSG_TYPE_PORT_SEND });
+    expect(refs(a, p, C.MACH_PORT_RIGHT_SEND)).toBe(3);
+    expect(d2!.deallocate).toBe(false);
+    expect(m.header.msgh_size).toBe(24 + 4 + 12 + 12 + 16);
+    k.checkInvariants();
+  });
+
   it('a blocked sender completes when the receiver drains (S58)', async () => {
     const { a, b } = world();
     const p = port(a);
