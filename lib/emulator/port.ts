@@ -29,6 +29,23 @@ export function IP_VALID(p: PortRef): p is Port {
   return typeof p === 'object' && p !== null;
 }
 
+/**
+ * ipc_port_request_table_next_size(2, size, …): the next size of a request table, in
+ * 16-byte entries, following kalloc's size classes (xnu:osfmk/kern/kalloc.h:
+ * KALLOC_ARRAY_TYPE_DECL, kalloc.c:kalloc_next_good_size): 2, 3, 4, 6, 8, 12, 16, 24, …
+ */
+export function nextRequestTableCount(count: number): number {
+  const size = count === 0 ? 2 * 16 - 1 : count * 16 + 16 - 1;
+  let good: number;
+  if (size < 16) good = 16;
+  else if (size < 32) good = 32;
+  else {
+    const step = 1 << (31 - Math.clz32(size) - 1);
+    good = (size + step) & -step;
+  }
+  return good / 16;
+}
+
 /** A port. */
 export class Port {
   /** Kernel-unique identity, stable for the port's life (lsmp's object identity). */
@@ -222,11 +239,9 @@ export class Port {
     const req = new PortRequest(this, space, name, notify, sendPossible, armed);
     if (this.requests === null) this.requests = [];
     this.requests.push(req);
-    // The table grows in steps as XNU's ipc_port_request_grow does (count includes the
-    // unused slot 0); it never shrinks.
-    if (this.requests.length >= this.requestTableCount) {
-      this.requestTableCount = this.requestTableCount === 0 ? 4 : this.requestTableCount * 2;
-    }
+    // Slot 0 of XNU's table is its free-list head: a table of n entries holds n − 1
+    // requests. It grows only when full and never shrinks (ipc_port_request_grow).
+    while (this.requests.length > this.requestTableCount - 1) this.requestTableCount = nextRequestTableCount(this.requestTableCount);
     if (sendPossible && armed) this.sprequests = true;
     return req;
   }

@@ -192,6 +192,26 @@ describe('dead-name and port-deleted', () => {
     await drainedSendOnceNotifications(a, n, 5);
   });
 
+  it('MACH_PORT_DNREQUESTS_SIZE follows the request table’s growth (2, 3, 4, 6 …) and never shrinks', () => {
+    const { a, b } = world();
+    const p = port(a);
+    const n = port(b);
+    const self = b.mach_task_self();
+    const size = (): number => (a.mach_port_get_attributes(a.mach_task_self(), p, C.MACH_PORT_DNREQUESTS_SIZE) as { count: number }).count;
+    expect(size()).toBe(0);
+    const seen: number[] = [];
+    const names: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const s = sendOnceTo(a, p, b);
+      names.push(s);
+      b.mach_port_request_notification(self, s, C.MACH_NOTIFY_DEAD_NAME, 0, n, C.MACH_MSG_TYPE_MAKE_SEND_ONCE);
+      seen.push(size());
+    }
+    expect(seen).toEqual([2, 3, 4, 6]);
+    for (const s of names) b.mach_port_request_notification(self, s, C.MACH_NOTIFY_DEAD_NAME, 0, C.MACH_PORT_NULL, C.MACH_MSG_TYPE_MOVE_SEND_ONCE);
+    expect(size()).toBe(6);
+  });
+
   it('one slot per name: a new request returns the previous right, NULL cancels (S88)', () => {
     const { a } = world();
     const self = a.mach_task_self();
@@ -264,3 +284,4 @@ describe('send-possible and send-once', () => {
     expect(portOf(a, p).sorights).toBe(0);
   });
 });
+
