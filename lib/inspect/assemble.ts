@@ -27,15 +27,37 @@ interface Located {
   entry: RawEntry;
 }
 
-/** The rights a raw type word denotes, in a fixed order. */
-export function rightsOf(type: number): RightName[] {
-  const rights: RightName[] = [];
-  if (type & C.MACH_PORT_TYPE_RECEIVE) rights.push('receive');
-  if (type & C.MACH_PORT_TYPE_SEND) rights.push('send');
-  if (type & C.MACH_PORT_TYPE_SEND_ONCE) rights.push('send-once');
-  if (type & C.MACH_PORT_TYPE_PORT_SET) rights.push('port-set');
-  if (type & C.MACH_PORT_TYPE_DEAD_NAME) rights.push('dead-name');
+const RIGHTS_CACHE = new Map<number, readonly RightName[]>();
+
+/** The rights a raw type word denotes, in a fixed order (a shared, frozen array). */
+export function rightsOf(type: number): readonly RightName[] {
+  const key = type & C.MACH_PORT_TYPE_ALL_RIGHTS;
+  let rights = RIGHTS_CACHE.get(key);
+  if (rights === undefined) {
+    const r: RightName[] = [];
+    if (key & C.MACH_PORT_TYPE_RECEIVE) r.push('receive');
+    if (key & C.MACH_PORT_TYPE_SEND) r.push('send');
+    if (key & C.MACH_PORT_TYPE_SEND_ONCE) r.push('send-once');
+    if (key & C.MACH_PORT_TYPE_PORT_SET) r.push('port-set');
+    if (key & C.MACH_PORT_TYPE_DEAD_NAME) r.push('dead-name');
+    rights = Object.freeze(r);
+    RIGHTS_CACHE.set(key, rights);
+  }
   return rights;
+}
+
+const REQUEST_NAMES: readonly RequestName[] = ['dead-name', 'send-possible', 'no-senders', 'port-destroyed'];
+/** The request lists by bit mask (bit i = REQUEST_NAMES[i]), shared and frozen. */
+const REQUESTS_BY_MASK: ReadonlyArray<readonly RequestName[]> = Array.from({ length: 16 }, (_, mask) =>
+  Object.freeze(REQUEST_NAMES.filter((_n, i) => (mask & (1 << i)) !== 0)),
+);
+const NO_NUMBERS: readonly number[] = Object.freeze([]);
+const NO_HOLDERS: readonly Holder[] = Object.freeze([]);
+
+function sortedCopy(list: readonly number[] | undefined): readonly number[] {
+  if (list === undefined || list.length === 0) return NO_NUMBERS;
+  if (list.length === 1) return [list[0]! >>> 0];
+  return Array.from(list, (n) => n >>> 0).sort((a, b) => a - b);
 }
 
 function truthy(v: boolean | number | undefined): boolean {
@@ -118,46 +140,54 @@ function buildEntry(
   holders: Map<number, Located[]>,
   taskPorts: Map<number, RawTaskSpace>,
 ): PortEntry {
-  const requests: RequestName[] = [];
-  if (type & C.MACH_PORT_TYPE_DNREQUEST) requests.push('dead-name');
-  if (type & (C.MACH_PORT_TYPE_SPREQUEST | C.MACH_PORT_TYPE_SPREQUEST_DELAYED)) requests.push('send-possible');
+  let reqMask = 0;
+  if (type & C.MACH_PORT_TYPE_DNREQUEST) reqMask |= 1;
+  if (type & (C.MACH_PORT_TYPE_SPREQUEST | C.MACH_PORT_TYPE_SPREQUEST_DELAYED)) reqMask |= 2;
 
   let receive: ReceiveStatus | null = null;
-  let holderList: Holder[] | null = null;
-  if (type & C.MACH_PORT_TYPE_RECEIVE) {
-    const s = e.status;
-    if (s && truthy(s.nsrequest)) requests.push('no-senders');
-    if (s && truthy(s.pdrequest)) requests.push('port-destroyed');
-    receive = {
-      qlimit: s?.qlimit ?? 0,
-      msgcount: s?.msgcount ?? 0,
-      seqno: s?.seqno ?? 0,
-      mscount: s?.mscount ?? 0,
-      sorights: s?.sorights ?? 0,
-      srights: truthy(s?.srights),
-      flags: portFlagNames(s?.flags ?? 0),
-      flagBits: s?.flags ?? 0,
-      context: s?.context ?? 0n,
-      boosts: s?.boosts ?? 0,
-      sets: [...(setsOf.get(e.name) ?? [])].sort((a, b) => (a >>> 0) - (b >>> 0)),
-    };
-    holderList = (e.object ? (holders.get(e.object) ?? []) : []).map(({ space: hs, entry: he }) => ({
-      pid: hs.pid,
-      process: hs.process,
-      name: he.name,
-      rights: rightsOf(he.type),
-      urefs: he.urefs,
-      deadNameRequest: (he.type & C.MACH_PORT_TYPE_DNREQUEST) !== 0,
-    }));
-  }
-
-  let members: number[] | null = null;
-  if (type & C.MACH_PORT_TYPE_PORT_SET) members = [...(e.members ?? [])].sort((a, b) => (a >>> 0) - (b >>> 0));
-
+  let holderList: readonly Holder[] | null = null;
+  let members: readonly number[] | null = null;
   let kobject: KobjectInfo | null = null;
   let peer: Peer | null = null;
-  if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE) && !(type & C.MACH_PORT_TYPE_RECEIVE)) {
-    if (e.kobject && e.kobject.type !== C.IKOT_NONE) {
+
+  if (type & C.MACH_PORT_TYPE_RECEIVE) {
+    const s = e.status;
+    if (s !== undefined) {
+      if (truthy(s.nsrequest)) reqMask |= 4;
+      if (truthy(s.pdrequest)) reqMask |= 8;
+      const flags = s.flags ?? 0;
+      receive = {
+        qlimit: s.qlimit,
+        msgcount: s.msgcount,
+        seqno: s.seqno,
+        mscount: s.mscount,
+        sorights: s.sorights,
+        srights: truthy(s.srights),
+        flags: portFlagNames(flags),
+        flagBits: flags,
+        context: s.context ?? 0n,
+        boosts: s.boosts ?? 0,
+        sets: sortedCopy(setsOf.get(e.name)),
+      };
+    } else {
+      receive = { qlimit: 0, msgcount: 0, seqno: 0, mscount: 0, sorights: 0, srights: false, flags: portFlagNames(0), flagBits: 0, context: 0n, boosts: 0, sets: sortedCopy(setsOf.get(e.name)) };
+    }
+    const located = e.object ? holders.get(e.object) : undefined;
+    holderList =
+      located === undefined
+        ? NO_HOLDERS
+        : located.map(({ space: hs, entry: he }) => ({
+            pid: hs.pid,
+            process: hs.process,
+            name: he.name >>> 0,
+            rights: rightsOf(he.type),
+            urefs: he.urefs,
+            deadNameRequest: (he.type & C.MACH_PORT_TYPE_DNREQUEST) !== 0,
+          }));
+  } else if (type & C.MACH_PORT_TYPE_PORT_SET) {
+    members = sortedCopy(e.members);
+  } else if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {
+    if (e.kobject !== undefined && e.kobject.type !== C.IKOT_NONE) {
       kobject = { type: e.kobject.type, typeName: kobjectTypeName(e.kobject.type), label: kobjectLabel(e.kobject.type) };
       if (e.kobject.description) kobject.description = e.kobject.description;
       if (TASK_KOBJECT_TYPES.has(e.kobject.type)) {
@@ -176,7 +206,7 @@ function buildEntry(
     type,
     rights: rightsOf(type),
     urefs: e.urefs,
-    requests,
+    requests: REQUESTS_BY_MASK[reqMask]!,
     receive,
     members,
     kobject,

@@ -66,19 +66,7 @@ export function readEmulatedSpace(task: EmulatedTask, self = isProcessTask(task)
     const type = rawType(task, x);
     const e: RawEntry = { name: x.name, type, urefs: x.urefs, object: x.portId };
     if (type & C.MACH_PORT_TYPE_RECEIVE) {
-      e.status = {
-        qlimit: x.qlimit,
-        msgcount: x.msgcount,
-        seqno: x.seqno,
-        mscount: x.mscount,
-        sorights: x.sorights,
-        srights: x.srights > 0,
-        pdrequest: x.pdrequest,
-        nsrequest: x.nsrequest,
-        flags: x.flags,
-        context: x.context,
-        boosts: 0,
-      };
+      e.status = x; // the record carries the receive status under the same field names
     } else if (type & C.MACH_PORT_TYPE_PORT_SET) {
       e.members = x.members;
     } else if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {

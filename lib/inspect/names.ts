@@ -98,7 +98,10 @@ export type PortFlagName =
   | 'immovable-receive'
   | 'no-grant';
 
+const NO_FLAG_NAMES: readonly PortFlagName[] = Object.freeze([]);
+
 /** The names of the flags set in `mps_flags`, in column order. */
-export function portFlagNames(flags: number): PortFlagName[] {
+export function portFlagNames(flags: number): readonly PortFlagName[] {
+  if (flags === 0) return NO_FLAG_NAMES;
   return PORT_FLAGS.filter((f) => (flags & f.bit) !== 0).map((f) => f.name);
 }

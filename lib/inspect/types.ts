@@ -42,7 +42,7 @@ export interface ReceiveStatus {
   /** Whether send rights exist anywhere (mps_srights; lsmp's `oref`). */
   srights: boolean;
   /** Status flags (mps_flags) by name. */
-  flags: PortFlagName[];
+  flags: readonly PortFlagName[];
   /** The raw mps_flags word. */
   flagBits: number;
   /** The port's context (mach_port_get_context), a 64-bit value. */
@@ -50,7 +50,7 @@ export interface ReceiveStatus {
   /** Importance boosts (mpie_boost_cnt); always 0 on the emulator. */
   boosts: number;
   /** The names of the port sets (in the same task) this port is a member of, ascending. */
-  sets: number[];
+  sets: readonly number[];
 }
 
 /** The kernel object behind a send right (mach_port_kobject). */
@@ -97,13 +97,16 @@ export interface Peer {
 export interface Holder extends ProcessRef {
   /** The holder's name for its right. */
   name: number;
-  rights: RightName[];
+  rights: readonly RightName[];
   urefs: number;
   /** A dead-name request is armed on the holder's name. */
   deadNameRequest: boolean;
 }
 
-/** One name in a task's IPC space. */
+/**
+ * One name in a task's IPC space. An inspection is a snapshot: its arrays are read-only
+ * (empty ones and right lists are shared between entries).
+ */
 export interface PortEntry {
   /** The port name in the inspected task's space. */
   name: number;
@@ -116,21 +119,21 @@ export interface PortEntry {
   /** The raw MACH_PORT_TYPE_* bits as mach_port_space_info reports them. */
   type: number;
   /** The rights the name denotes. */
-  rights: RightName[];
+  rights: readonly RightName[];
   /** User references (iin_urefs): send or dead-name urefs; 1 for send-once; 0 for receive-only and port sets. */
   urefs: number;
   /** Armed notifications. */
-  requests: RequestName[];
+  requests: readonly RequestName[];
   /** Receive status, for a name holding a receive right; else null. */
   receive: ReceiveStatus | null;
   /** For a port set: its members' names, ascending; else null. */
-  members: number[] | null;
+  members: readonly number[] | null;
   /** For a right to a kernel object: what it is; else null. */
   kobject: KobjectInfo | null;
   /** For a send or send-once right without the receive right: where it leads; else null. */
   peer: Peer | null;
   /** For a receive right: every other right to the port among the inspected tasks; else null. */
-  holders: Holder[] | null;
+  holders: readonly Holder[] | null;
 }
 
 /** Counts at the foot of the table, as lsmp prints them. */
