@@ -117,7 +117,7 @@ import {
 import type { Space } from './space.js';
 import type { EmulatedTask } from './task.js';
 import { buildTrailer } from './trailer.js';
-import { RcvWaiter, SendWaiter } from './waiter.js';
+import { armTimer, RcvWaiter, SendWaiter } from './waiter.js';
 
 /** The largest send size (IPC_KMSG_MAX_BODY_SPACE, xnu:osfmk/ipc/ipc_policy.h). */
 export const MAX_SEND_SIZE = 50_331_580;
@@ -372,6 +372,12 @@ function preflight(p: Parsed, kobjectCall: boolean): number {
 const destRes = new CopyinResult();
 const replyRes = new CopyinResult();
 
+/** Forget what a scratch copy-in result held. */
+function clearResult(res: CopyinResult): void {
+  res.port = null;
+  res.deleted = null;
+}
+
 /** Header copy-in output: the kmsg's header fields, plus the destination's request for MACH_SEND_NOTIFY. */
 interface HeaderOut {
   kr: number;
@@ -388,6 +394,8 @@ interface HeaderOut {
  */
 function copyinHeader(space: Space, p: Parsed, out: HeaderOut): void {
   out.kr = MACH_MSG_SUCCESS;
+  clearResult(destRes);
+  clearResult(replyRes);
   const bits = p.bits;
   const replyName = p.local;
   const replyType = MACH_MSGH_BITS_LOCAL(bits);
@@ -770,7 +778,7 @@ function blockSender(task: EmulatedTask, kmsg: Kmsg, dest: Port, msg: MachMessag
       w.reject(reason !== undefined ? reason : task.sendError(kr | extra, msg));
     };
     if ((option & MACH_SEND_TIMEOUT) !== 0) {
-      w.timer = setTimeout(() => giveBack(MACH_SEND_TIMED_OUT, undefined), timeout);
+      armTimer(w, timeout, () => giveBack(MACH_SEND_TIMED_OUT, undefined));
     }
     const signal = control.signal;
     if (signal !== null) {
@@ -1100,7 +1108,7 @@ export function blockReceiver(
     (obj.rcvWaiters ??= []).push(w);
     task.pendingReceives.add(w);
     if ((option & MACH_RCV_TIMEOUT) !== 0) {
-      w.timer = setTimeout(() => {
+      armTimer(w, timeout, () => {
         if (w.done) return;
         w.unlink();
         kernel.enter(null);
@@ -1109,7 +1117,7 @@ export function blockReceiver(
         } finally {
           kernel.leave();
         }
-      }, timeout);
+      });
     }
     if (signal !== null) {
       w.signal = signal;

@@ -14,6 +14,26 @@ import type { Port } from './port.js';
 import type { PortSet } from './port-set.js';
 import type { EmulatedTask } from './task.js';
 
+/** The longest delay setTimeout honours (2^31 − 1 ms); mach_msg timeouts go up to 2^32 − 1 ms. */
+const MAX_TIMER_DELAY = 0x7fffffff;
+
+/** Something that holds one timer. */
+interface TimerHolder {
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+/**
+ * Arm `holder.timer` to run `fire` after `ms` milliseconds, in steps for delays beyond
+ * what setTimeout accepts (mach_msg_timeout_t is 32 bits of milliseconds, about 49 days).
+ */
+export function armTimer(holder: TimerHolder, ms: number, fire: () => void): void {
+  if (ms <= MAX_TIMER_DELAY) {
+    holder.timer = setTimeout(fire, ms);
+    return;
+  }
+  holder.timer = setTimeout(() => armTimer(holder, ms - MAX_TIMER_DELAY, fire), MAX_TIMER_DELAY);
+}
+
 /** A thread blocked in mach_msg's receive half. */
 export class RcvWaiter {
   /** The receiving task. */
