@@ -4,6 +4,7 @@
  * (S72–S78), ordering (S91), trailers, out-of-line data, abort signals.
  */
 import { describe, expect, it } from 'vitest';
+import { Kernel } from '../../lib/emulator/index.js';
 import type { MachMessage } from '../../lib/types.js';
 import { C, expectCode, expectEmpty, expectGuard, gone, msg, port, portOf, portWithSend, recv, refs, send, sendOnceTo, sendRightTo, status, typeOf, word, world } from './helpers.js';
 
@@ -236,6 +237,31 @@ describe('receiving', () => {
     const err = await expectCode(pending, 'MACH_RCV_TOO_LARGE');
     expect(err.details.size).toBe(32);
     expect(status(a, p).mps_msgcount).toBe(1);
+  });
+
+  it('a full name table: a reply right that cannot be named is a header error, descriptors a body error', async () => {
+    const k = new Kernel({ seed: 3, maxNames: 40 });
+    const a = k.createTask({ name: 'full' });
+    const b = k.createTask({ name: 'other' });
+    const p = port(a);
+    const ps = sendRightTo(a, p, b);
+    const r = port(b);
+    await send(b, msg(ps, C.MACH_MSG_TYPE_COPY_SEND, { reply: r, replyDisp: C.MACH_MSG_TYPE_MAKE_SEND_ONCE, id: 1 }));
+    const q = port(b);
+    await send(b, msg(ps, C.MACH_MSG_TYPE_COPY_SEND, { id: 2, descriptors: [{ type: 0, name: q, disposition: C.MACH_MSG_TYPE_MAKE_SEND }] }));
+    try {
+      for (;;) port(a);
+    } catch {
+      // the table is full now
+    }
+    const e1 = await expectCode(recv(a, p), 'MACH_RCV_HEADER_ERROR|MACH_MSG_IPC_SPACE');
+    expect((e1.details.message as { header: { msgh_id: number; msgh_size: number } }).header).toMatchObject({ msgh_id: 1, msgh_size: 24 });
+    expect((await recv(b, r)).header.msgh_id).toBe(C.MACH_NOTIFY_SEND_ONCE);
+    const e2 = await expectCode(recv(a, p), 'MACH_RCV_BODY_ERROR|MACH_MSG_IPC_SPACE');
+    const m2 = e2.details.message as { descriptors: Array<{ name: number }> };
+    expect(m2.descriptors[0]!.name).toBe(0);
+    expect(status(b, q).mps_srights).toBe(0);
+    k.checkInvariants();
   });
 
   it('trailers carry seqno, sender, audit token and context as asked (§2.3)', async () => {
