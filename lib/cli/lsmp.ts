@@ -8,7 +8,7 @@
 import { formatReport, toLsmpJson } from '../inspect/format.js';
 import { InspectError } from '../inspect/errors.js';
 import { buildLsmpDemoScene } from '../inspect/demo-scene.js';
-import { activeInspectBackend, inspectAll, inspectSelf, inspectTask, type InspectOptions } from '../inspect/inspect.js';
+import { activeInspectBackend, inspectAll, inspectSelf, inspectTask, isRoot, type InspectOptions } from '../inspect/inspect.js';
 import type { InspectionReport } from '../inspect/types.js';
 
 /** Usage text of `machport lsmp`. */
@@ -113,6 +113,9 @@ export async function runLsmp(args: string[], out: (line: string) => void, optio
   if (p.json) {
     out(JSON.stringify(toLsmpJson(report), null, 2));
     return 0;
+  }
+  if (report.backend === 'native' && !p.all && !isRoot()) {
+    banner = 'warning: not running as root: rights leading to other processes show as (-) Unknown Process (run with sudo to cross-reference them, as lsmp does).';
   }
   if (banner) out(`${banner}\n`);
   for (const line of formatReport(report)) out(line);

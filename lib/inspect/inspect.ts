@@ -32,9 +32,11 @@ export interface InspectOptions {
   /** Native: the MachApi and introspection primitives to use (default: lib/native's). */
   native?: { api: MachApi; introspection: NativeIntrospection };
   /**
-   * Resolve the other end of rights across every task the caller may read (default true).
-   * False inspects only the task asked for: peers in other tasks show as `unknown`
-   * (except on the emulator, whose kernel still names the receiver).
+   * Resolve the other end of rights across every task the caller may read. False inspects
+   * only the task asked for: peers in other tasks show as `unknown` (except on the
+   * emulator, whose kernel still names the receiver). Default: true on the emulator;
+   * natively true only as root — like Apple's lsmp, which reads other tasks only as root
+   * (as a normal user every other process refuses anyway).
    */
   peers?: boolean;
 }
@@ -59,6 +61,11 @@ function nativeParts(options: InspectOptions): { api: MachApi; introspection: Na
     introspection.mach_port_kobject_description = describe.bind(loaded.api);
   }
   return { api: loaded.api, introspection };
+}
+
+/** Running as root (natively the only way to read other processes' ports without entitlements). */
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
 function emulatorKernel(options: InspectOptions): KernelLike {
@@ -97,10 +104,9 @@ export function inspectTask(task: EmulatedTaskLike | number, options: InspectOpt
   }
   const { api, introspection } = nativeParts(options);
   const target = readNativePid(api, introspection, pid);
-  if (options.peers === false) return assembleInspections([target])[0]!;
-  const { spaces } = readAllNative(api, introspection);
-  const others = spaces.filter((s) => s.pid !== pid);
-  return assembleInspections([target, ...others], [0])[0]!;
+  if (!(options.peers ?? isRoot())) return assembleInspections([target])[0]!;
+  const { spaces } = readAllNative(api, introspection, pid);
+  return assembleInspections([target, ...spaces], [0])[0]!;
 }
 
 /** Inspect the calling process's own task on the active backend (always permitted). */

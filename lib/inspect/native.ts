@@ -215,13 +215,14 @@ export function readNativePid(api: MachApi, intro: NativeIntrospection, pid: num
   }
 }
 
-/** Read every process this one may read; the others are listed with the reason. */
-export function readAllNative(api: MachApi, intro: NativeIntrospection): { spaces: RawTaskSpace[]; unreadable: Unreadable[] } {
+/** Read every process this one may read (but `skip`); the others are listed with the reason. */
+export function readAllNative(api: MachApi, intro: NativeIntrospection, skip?: number): { spaces: RawTaskSpace[]; unreadable: Unreadable[] } {
   const spaces: RawTaskSpace[] = [];
   const unreadable: Unreadable[] = [];
   const pids = [...new Set(intro.listPids())].filter((p) => p > 0).sort((a, b) => a - b);
   if (!pids.includes(process.pid)) pids.push(process.pid);
   for (const pid of pids) {
+    if (pid === skip) continue;
     try {
       spaces.push(readNativePid(api, intro, pid));
     } catch (e) {

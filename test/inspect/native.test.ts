@@ -149,8 +149,11 @@ describe('native inspection (fake primitives)', () => {
         { pid: CHILD_PID, process: `proc${CHILD_PID}`, name: 0x103, rights: ['send'], urefs: 2, deadNameRequest: false },
       ]);
       expect(deallocated).toContain(0x9003); // the task read port is released
-      const one = inspectTask(CHILD_PID, { native });
+      const one = inspectTask(CHILD_PID, { native, peers: true });
       expect(one.ports.find((p) => p.name === 0x103)!.peer).toMatchObject({ state: 'task', pid: process.pid, name: 0x203 });
+      // Without cross-referencing (the default when not root, as lsmp) the other end is unknown.
+      const alone = inspectTask(CHILD_PID, { native, peers: false });
+      expect(alone.ports.find((p) => p.name === 0x103)!.peer).toEqual({ state: 'unknown' });
     } finally {
       process.kill = realKill;
     }
