@@ -1,0 +1,425 @@
+/**
+ * Darwin notifications (libnotify) on any backend: `notify_register_mach_port`,
+ * `notify_register_check`, `notify_post`, `notify_check`, `notify_cancel`, libnotify's
+ * `NOTIFY_STATUS_*` codes and {@link NotifyError}, and {@link notifications}, an async
+ * iterator of the posts of one name.
+ *
+ * ```ts
+ * import { notify_register_mach_port, notify_post, notifications } from 'machport';
+ * const { token, port } = notify_register_mach_port('com.example.changed');
+ * notify_post('com.example.changed');          // port receives a 24-byte message, msgh_id = token
+ *
+ * for await (const { name, token } of notifications('com.example.changed', { signal })) { … }
+ * ```
+ *
+ * Which notifyd answers:
+ * - an emulated task (`kernel.createTask()`) → its kernel's emulated notifyd
+ *   (lib/emulator/notifyd: real notify_ipc MIG messages, ports with queue limit 16,
+ *   coalescing on a full queue, as Libnotify does);
+ * - the native backend (macOS) → the system's libnotify through the addon
+ *   (notify_register_mach_port(3) and friends; the real notifyd);
+ * - no `api` → this process's backend (`backend.api`).
+ *
+ * Every function takes the task either as a first argument (`notify_post(task, name)`)
+ * or in a trailing options object (`notify_post(name, { api: task })`). Tokens belong to
+ * the task that registered them: check and cancel a token with the same task.
+ *
+ * Failures throw {@link NotifyError} with libnotify's status (`status`, `code`), on both
+ * backends; a name that is null/undefined is NOTIFY_STATUS_INVALID_NAME, as C's NULL.
+ * @module
+ */
+import { currentBackend } from './backend.js';
+import { KERN_NOT_SUPPORTED, MACH_PORT_NULL } from './constants.js';
+import * as emulated from './emulator/notifyd/notify_client.js';
+import { NOTIFY_STATUS_INVALID_NAME, NOTIFY_TOKEN_INVALID, NotifyError } from './emulator/notifyd/notify_status.js';
+import type { EmulatedTask } from './emulator/task.js';
+import { MachError } from './errors.js';
+import { ReceiveRight } from './rights/rights.js';
+import type { MachApi } from './types.js';
+
+export {
+  NOTIFY_REUSE,
+  NOTIFY_STATUS_FAILED,
+  NOTIFY_STATUS_INVALID_FILE,
+  NOTIFY_STATUS_INVALID_NAME,
+  NOTIFY_STATUS_INVALID_PORT,
+  NOTIFY_STATUS_INVALID_REQUEST,
+  NOTIFY_STATUS_INVALID_SIGNAL,
+  NOTIFY_STATUS_INVALID_TOKEN,
+  NOTIFY_STATUS_NOT_AUTHORIZED,
+  NOTIFY_STATUS_NULL_INPUT,
+  NOTIFY_STATUS_OK,
+  NOTIFY_STATUS_OPT_DISABLE,
+  NOTIFY_STATUS_SERVER_NOT_FOUND,
+  NOTIFY_TOKEN_INVALID,
+  NotifyError,
+  notifyStatusName,
+} from './emulator/notifyd/notify_status.js';
+
+/** Which task's notify client to use. */
+export interface NotifyOptions {
+  /** The task (an emulated task, or the process task). Default: this process's backend (`backend.api`). */
+  api?: MachApi;
+}
+
+/** Options of {@link notify_register_mach_port} in the options-object form. */
+export interface RegisterMachPortOptions extends NotifyOptions {
+  /** With NOTIFY_REUSE: the port to register (one an earlier registration returned). Default MACH_PORT_NULL. */
+  port?: number;
+  /** 0 (notifyd makes a new port) or NOTIFY_REUSE. Default 0. */
+  flags?: number;
+}
+
+/** What notify_register_mach_port returns. */
+export interface NotifyRegistration {
+  /** The registration's token: every notification message carries it as msgh_id. */
+  token: number;
+  /** The port the messages arrive on; the caller holds its receive right. */
+  port: number;
+}
+
+/** One notification from {@link notifications}. */
+export interface Notification {
+  /** The name that was posted. */
+  name: string;
+  /** The registration's token (the message's msgh_id). */
+  token: number;
+}
+
+/** Options of {@link notifications}. */
+export interface NotificationsOptions extends NotifyOptions {
+  /** Ends the iteration (quietly) and cancels the registration. */
+  signal?: AbortSignal;
+}
+
+// ---------------------------------------------------------------------------
+// Backends
+
+/** The libnotify calls of one task. */
+interface NotifyClient {
+  register_mach_port(name: string, port: number, flags: number): NotifyRegistration;
+  register_check(name: string): number;
+  post(name: string): void;
+  check(token: number): boolean;
+  cancel(token: number): void;
+}
+
+/** What the native API (lib/native's NativeApi) offers beyond MachApi for libnotify. */
+interface NativeNotify {
+  notify_register_mach_port(name: string, flags?: number, port?: number): { port: number; token: number };
+  notify_register_check(name: string): number;
+  notify_post(name: string): void;
+  notify_check(token: number): boolean;
+  notify_cancel(token: number): void;
+}
+
+const NATIVE_FUNCTIONS = ['notify_register_mach_port', 'notify_register_check', 'notify_post', 'notify_check', 'notify_cancel'] as const;
+
+/** Rethrows the native backend's libnotify error as this module's NotifyError (one class on both backends). */
+function asNotifyError(e: unknown, context: string): never {
+  if (!(e instanceof NotifyError) && e instanceof Error && e.name === 'NotifyError' && typeof (e as { status?: unknown }).status === 'number') {
+    throw new NotifyError((e as unknown as { status: number }).status, context);
+  }
+  throw e;
+}
+
+function nativeClient(api: MachApi): NotifyClient {
+  const n = api as unknown as Partial<NativeNotify>;
+  const missing = NATIVE_FUNCTIONS.filter((f) => typeof n[f] !== 'function');
+  if (missing.length > 0) {
+    throw new MachError(
+      KERN_NOT_SUPPORTED,
+      `notify: the native API does not expose libnotify (missing ${missing.join(', ')}); it needs notify_register_mach_port(name, flags, port) → { port, token }, notify_register_check(name) → token, notify_post(name), notify_check(token) → boolean and notify_cancel(token)`,
+    );
+  }
+  const native = n as NativeNotify;
+  const run = <T>(context: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      return asNotifyError(e, context);
+    }
+  };
+  return {
+    register_mach_port: (name, port, flags) =>
+      run('notify_register_mach_port', () => {
+        const r = native.notify_register_mach_port(name, flags, port);
+        return { token: r.token, port: r.port };
+      }),
+    register_check: (name) => run('notify_register_check', () => native.notify_register_check(name)),
+    post: (name) => run('notify_post', () => native.notify_post(name)),
+    check: (token) => run('notify_check', () => native.notify_check(token)),
+    cancel: (token) => run('notify_cancel', () => native.notify_cancel(token)),
+  };
+}
+
+function emulatedClient(api: MachApi): NotifyClient {
+  const task = api as EmulatedTask;
+  return {
+    register_mach_port: (name, port, flags) => emulated.notify_register_mach_port(task, name, port, flags),
+    register_check: (name) => emulated.notify_register_check(task, name),
+    post: (name) => emulated.notify_post(task, name),
+    check: (token) => emulated.notify_check(task, token) !== 0,
+    cancel: (token) => emulated.notify_cancel(task, token),
+  };
+}
+
+/** The notify client of `api`'s task. */
+function clientOf(api: MachApi): NotifyClient {
+  if (api.backendName === 'native') return nativeClient(api);
+  if (typeof (api as Partial<EmulatedTask>).kernelCall !== 'function') {
+    throw new TypeError('notify: an emulator-backed api must be an emulated task (kernel.createTask())');
+  }
+  return emulatedClient(api);
+}
+
+// ---------------------------------------------------------------------------
+// Arguments
+
+function isMachApi(v: unknown): v is MachApi {
+  return typeof v === 'object' && v !== null && typeof (v as MachApi).mach_msg === 'function' && typeof (v as MachApi).backendName === 'string';
+}
+
+/** The task an options object names, or the process's backend. */
+function apiOf(options: unknown, where: string): MachApi {
+  if (options === undefined) return currentBackend().api;
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
+  const api = (options as NotifyOptions).api;
+  if (api === undefined) return currentBackend().api;
+  if (!isMachApi(api)) throw new TypeError(`${where}: options.api must be a MachApi (an emulated task or the process task)`);
+  return api;
+}
+
+/** A notification name: a string; null/undefined are C's NULL (NOTIFY_STATUS_INVALID_NAME). */
+function nameOf(name: unknown, where: string): string {
+  if (name === null || name === undefined) throw new NotifyError(NOTIFY_STATUS_INVALID_NAME, where);
+  if (typeof name !== 'string') throw new TypeError(`${where}: name must be a string`);
+  return name;
+}
+
+function tokenOf(token: unknown, where: string): number {
+  if (typeof token !== 'number' || !Number.isInteger(token) || token < -0x80000000 || token > 0x7fffffff) {
+    throw new TypeError(`${where}: token must be a 32-bit integer`);
+  }
+  return token;
+}
+
+function portOf(port: unknown, where: string): number {
+  if (port === undefined) return MACH_PORT_NULL;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 0xffffffff) throw new TypeError(`${where}: port must be a port name`);
+  return port;
+}
+
+function flagsOf(flags: unknown, where: string): number {
+  if (flags === undefined) return 0;
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < -0x80000000 || flags > 0xffffffff) throw new TypeError(`${where}: flags must be an integer`);
+  return flags | 0;
+}
+
+/** Split `(api, x, ...rest)` / `(x, ...rest, options?)` into the task and the arguments. */
+function split(args: unknown[], arity: number, where: string): { api: MachApi; args: unknown[] } {
+  if (isMachApi(args[0])) return { api: args[0], args: args.slice(1, 1 + arity) };
+  return { api: apiOf(args[arity], where), args: args.slice(0, arity) };
+}
+
+// ---------------------------------------------------------------------------
+// The libnotify functions
+
+/**
+ * notify_register_mach_port: register for `name` on a Mach port. With flags 0 (the
+ * default) notifyd makes a new port (queue limit 16) and the caller receives its receive
+ * right; with NOTIFY_REUSE, `port` is registered instead (libnotify honours only a port
+ * an earlier registration returned). Each post of `name` then queues a 24-byte,
+ * header-only message with msgh_id = token on the port. The last notify_cancel on a port
+ * notifyd made destroys that receive right.
+ *
+ * Forms: `(name, port?, flags?, options?)`, `(name, { port, flags, api })`,
+ * `(api, name, port?, flags?)`.
+ */
+export function notify_register_mach_port(api: MachApi, name: string, port?: number, flags?: number): NotifyRegistration;
+export function notify_register_mach_port(name: string, options: RegisterMachPortOptions): NotifyRegistration;
+export function notify_register_mach_port(name: string, port?: number, flags?: number, options?: NotifyOptions): NotifyRegistration;
+export function notify_register_mach_port(...argv: unknown[]): NotifyRegistration {
+  const where = 'notify_register_mach_port';
+  let api: MachApi;
+  let name: unknown;
+  let port: unknown;
+  let flags: unknown;
+  if (isMachApi(argv[0])) [api, name, port, flags] = [argv[0], argv[1], argv[2], argv[3]];
+  else if (typeof argv[1] === 'object' && argv[1] !== null) {
+    const o = argv[1] as RegisterMachPortOptions;
+    [api, name, port, flags] = [apiOf(o, where), argv[0], o.port, o.flags];
+  } else [api, name, port, flags] = [apiOf(argv[3], where), argv[0], argv[1], argv[2]];
+  const n = nameOf(name, where);
+  const p = portOf(port, where);
+  const f = flagsOf(flags, where);
+  return clientOf(api).register_mach_port(n, p, f);
+}
+
+/**
+ * notify_register_check: a registration to poll with {@link notify_check} (no port).
+ * Forms: `(name, options?)`, `(api, name)`.
+ */
+export function notify_register_check(api: MachApi, name: string): number;
+export function notify_register_check(name: string, options?: NotifyOptions): number;
+export function notify_register_check(...argv: unknown[]): number {
+  const { api, args } = split(argv, 1, 'notify_register_check');
+  return clientOf(api).register_check(nameOf(args[0], 'notify_register_check'));
+}
+
+/**
+ * notify_post: post `name`. Asynchronous on Darwin: it succeeds whether or not anyone
+ * listens (or the caller may post the name). Forms: `(name, options?)`, `(api, name)`.
+ */
+export function notify_post(api: MachApi, name: string): void;
+export function notify_post(name: string, options?: NotifyOptions): void;
+export function notify_post(...argv: unknown[]): void {
+  const { api, args } = split(argv, 1, 'notify_post');
+  clientOf(api).post(nameOf(args[0], 'notify_post'));
+}
+
+/**
+ * notify_check: true if the token's name was posted since the last check (the first
+ * check of a token answers true), else false. An unknown token → NotifyError
+ * NOTIFY_STATUS_INVALID_TOKEN. Forms: `(token, options?)`, `(api, token)`.
+ */
+export function notify_check(api: MachApi, token: number): boolean;
+export function notify_check(token: number, options?: NotifyOptions): boolean;
+export function notify_check(...argv: unknown[]): boolean {
+  const { api, args } = split(argv, 1, 'notify_check');
+  return clientOf(api).check(tokenOf(args[0], 'notify_check'));
+}
+
+/**
+ * notify_cancel: end the registration (no more messages for it). An unknown token →
+ * NotifyError NOTIFY_STATUS_INVALID_TOKEN. The last token on a port notifyd made
+ * destroys that port's receive right in the caller's space. Forms: `(token, options?)`,
+ * `(api, token)`.
+ */
+export function notify_cancel(api: MachApi, token: number): void;
+export function notify_cancel(token: number, options?: NotifyOptions): void;
+export function notify_cancel(...argv: unknown[]): void {
+  const { api, args } = split(argv, 1, 'notify_cancel');
+  clientOf(api).cancel(tokenOf(args[0], 'notify_cancel'));
+}
+
+// ---------------------------------------------------------------------------
+// The idiomatic helper
+
+/**
+ * The posts of one name, as an async iterator: see {@link notifications}. The
+ * registration exists from the moment the stream is created (posts made before the
+ * first `next()` are not lost; up to 16 wait in the port, later ones coalesce as
+ * libnotify's do). `close()` (or `using`, or leaving a `for await` loop, or the signal)
+ * cancels the registration, which destroys the port.
+ */
+export class NotificationStream implements AsyncIterableIterator<Notification>, Disposable {
+  /** The name listened to. */
+  readonly name: string;
+  /** The registration's token (NOTIFY_TOKEN_INVALID for a stream whose signal had already aborted). */
+  readonly token: number;
+  /** The port the notifications arrive on (MACH_PORT_NULL once closed or when never registered). */
+  get port(): number {
+    return this.#right?.name ?? MACH_PORT_NULL;
+  }
+  readonly #api: MachApi;
+  readonly #right: ReceiveRight | undefined;
+  readonly #pump: AsyncGenerator<Notification, void, undefined>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.close();
+  #closed = false;
+
+  /** @internal Use {@link notifications}. */
+  constructor(api: MachApi, name: string, signal: AbortSignal | undefined) {
+    this.#api = api;
+    this.name = name;
+    this.#signal = signal;
+    if (signal?.aborted) {
+      this.token = NOTIFY_TOKEN_INVALID;
+      this.#right = undefined;
+      this.#closed = true;
+      this.#pump = (async function* () {})();
+      return;
+    }
+    const client = clientOf(api);
+    const { token, port } = client.register_mach_port(name, MACH_PORT_NULL, 0);
+    this.token = token;
+    try {
+      this.#right = ReceiveRight.from(port, { api });
+    } catch (e) {
+      client.cancel(token);
+      throw e;
+    }
+    this.#pump = pump(this.#right, name, token, signal);
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  next(): Promise<IteratorResult<Notification, void>> {
+    return this.#pump.next();
+  }
+
+  /** Ends the iteration and cancels the registration (what `break` in a `for await` calls). */
+  return(): Promise<IteratorResult<Notification, void>> {
+    this.close();
+    return this.#pump.return(undefined);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /**
+   * Cancel the registration (notify_cancel; the port notifyd made goes with it). A
+   * pending `next()` resolves `{ done: true }`. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    const right = this.#right!;
+    // notify_cancel destroys the port: the right object gives up its name first.
+    if (!right.closed) right.relinquish();
+    try {
+      clientOf(this.#api).cancel(this.token);
+    } catch (e) {
+      // The task may be gone, taking its registrations with it.
+      if (!(e instanceof NotifyError) && !(e instanceof MachError)) throw e;
+    }
+  }
+
+  /** Same as {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Receive on the registration's port until it is given up or the signal aborts. */
+async function* pump(right: ReceiveRight, name: string, token: number, signal: AbortSignal | undefined): AsyncGenerator<Notification, void, undefined> {
+  for await (const msg of right.messages(signal ? { signal, trailer: 'null' } : { trailer: 'null' })) {
+    const id = msg.id;
+    msg.close();
+    if (id === token) yield { name, token };
+  }
+}
+
+/**
+ * Listen for posts of `name`: registers a Mach-port notification now and yields
+ * `{ name, token }` for every message it brings, until the signal aborts (the iteration
+ * then ends without an error), the stream is closed, or a `for await` loop over it is
+ * left. Works on every backend, routed like {@link notify_register_mach_port}.
+ *
+ * ```ts
+ * const ac = new AbortController();
+ * for await (const { name } of notifications('com.apple.system.timezone', { signal: ac.signal })) {
+ *   console.log(`${name} changed`);
+ * }
+ * ```
+ */
+export function notifications(name: string, options: NotificationsOptions = {}): NotificationStream {
+  const where = 'notifications';
+  const n = nameOf(name, where);
+  const api = apiOf(options, where);
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${where}: options.signal must be an AbortSignal`);
+  return new NotificationStream(api, n, signal);
+}
