@@ -97,3 +97,4 @@ export const host_statistics64 = bound('host_statistics64');
 export const task_info = bound('task_info');
 export * from './rights/index.js';
 export * from './inspect/index.js';
+export * from './notify.js';

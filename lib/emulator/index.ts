@@ -24,3 +24,4 @@ export * as routines from './mach-port.js';
 export * from '../constants.js';
 export * from '../errors.js';
 export type * from '../types.js';
+export * from './notifyd/index.js';
