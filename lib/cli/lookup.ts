@@ -66,7 +66,7 @@ export async function runLookup(args: string[], out: (line: string) => void, api
   const which = task.backendName;
   const where =
     which === 'emulator'
-      ? "emulator: looked up in the emulated launchd of this process's kernel (it knows only services checked in by this process's emulated tasks, not macOS's launchd)"
+      ? "emulator: looked up in the emulated launchd of this process's kernel, which knows only services checked in by this process's emulated tasks, not macOS's launchd"
       : "native: looked up in launchd through this process's bootstrap port";
 
   let name: number;

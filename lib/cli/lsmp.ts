@@ -106,7 +106,7 @@ export async function runLsmp(args: string[], out: (line: string) => void, optio
       out(`machport lsmp: ${e.message}`);
       return 1;
     }
-    out(`machport lsmp: ${e instanceof Error ? e.message : String(e)}`);
+    out(`machport lsmp: ${(e instanceof Error ? e.message : String(e)).replace(/^machport: /, '')}`);
     return 1;
   }
 
