@@ -44,7 +44,7 @@ function messageChannelTransfer(bytes) {
   };
 }
 
-async function emulatorOol(bytes) {
+export async function emulatorOol(bytes) {
   const fx = await serverClient();
   const { C, server, client, svc, svcSend, reply } = fx;
   const serverTask = server.mach_task_self();

@@ -23,11 +23,24 @@ export function modeConfig(mode) {
 
 /** Runs fn(n) once and returns the nanoseconds it took (or that it reported). */
 export async function timeOnce(fn, n) {
+  return (await timeAndCpu(fn, n)).ns;
+}
+
+/**
+ * Runs fn(n) once: wall-clock ns (or what fn reported), and the CPU time this process
+ * used meanwhile (user + system, ns; null when fn reported its own time, since that
+ * covers only part of the call). On a machine shared with other work, CPU time close to
+ * wall time says the sample was not starved.
+ */
+export async function timeAndCpu(fn, n) {
+  const c0 = process.cpuUsage();
   const t0 = now();
   let r = fn(n);
   if (r && typeof r.then === 'function') r = await r;
   const t1 = now();
-  return typeof r === 'number' ? r : Number(t1 - t0);
+  const c = process.cpuUsage(c0);
+  const own = typeof r === 'number';
+  return { ns: own ? r : Number(t1 - t0), cpu: own ? null : (c.user + c.system) * 1000 };
 }
 
 /**
@@ -63,15 +76,24 @@ export async function measureSideBySide(bodies, cfg) {
     for (const k of keys) await timeOnce(bodies[k].fn, ns[k]);
   }
   const samples = Object.fromEntries(keys.map((k) => [k, []]));
+  const cpu = Object.fromEntries(keys.map((k) => [k, []]));
   for (let s = 0; s < cfg.samples; s++) {
     for (const k of keys) {
-      const t = await timeOnce(bodies[k].fn, ns[k]);
-      samples[k].push(t / (ns[k] * (bodies[k].perCall ?? 1)));
+      const ops = ns[k] * (bodies[k].perCall ?? 1);
+      const t = await timeAndCpu(bodies[k].fn, ns[k]);
+      samples[k].push(t.ns / ops);
+      if (t.cpu != null) cpu[k].push(t.cpu / ops);
     }
   }
   const out = {};
   for (const k of keys) {
-    out[k] = { n: ns[k], perCall: bodies[k].perCall ?? 1, samples: samples[k], ...summarize(samples[k]) };
+    out[k] = {
+      n: ns[k],
+      perCall: bodies[k].perCall ?? 1,
+      samples: samples[k],
+      ...summarize(samples[k]),
+      cpu_median: cpu[k].length ? summarize(cpu[k]).median : null,
+    };
   }
   return out;
 }

@@ -14,7 +14,7 @@
  */
 
 function spreadOf(m) {
-  return m ? { q1: m.q1, q3: m.q3, min: m.min, max: m.max, rel_iqr: m.rel_iqr, n: m.n } : null;
+  return m ? { q1: m.q1, q3: m.q3, min: m.min, max: m.max, rel_iqr: m.rel_iqr, n: m.n, cpu_median: m.cpu_median ?? null } : null;
 }
 
 /** A comparison row (machport vs a baseline, ratio = baseline / machport, target ≥). */
