@@ -146,6 +146,12 @@ describe('machport lsmp on the native backend (fake primitives)', () => {
     );
   });
 
+  it.runIf(process.platform !== 'darwin')('asking for the native backend off macOS: exit 1 and why', async () => {
+    const lines: string[] = [];
+    expect(await runLsmp(['-p', '1'], (l) => lines.push(l), { backend: 'native' })).toBe(1);
+    expect(lines.join('\n')).toBe(`machport lsmp: the native backend is not available: the native backend needs macOS (this is ${process.platform})`);
+  });
+
   it('no such process: exit 1', async () => {
     const lines: string[] = [];
     expect(await runLsmp(['-p', '2147483000'], (l) => lines.push(l), { native })).toBe(1);
