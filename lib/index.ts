@@ -98,3 +98,4 @@ export const task_info = bound('task_info');
 export * from './rights/index.js';
 export * from './inspect/index.js';
 export * from './notify.js';
+export * from './services/kernel-routines.js';
