@@ -248,19 +248,31 @@ export interface MachApi {
   /** This task's bootstrap port (a send right to launchd or the emulated launchd). */
   readonly bootstrap_port: mach_port_name_t;
 
+  /** Create a right (RECEIVE, PORT_SET or DEAD_NAME) under a fresh name; returns the name. */
   mach_port_allocate(task: task_t, right: number): mach_port_name_t;
+  /** Create a right under a name the caller chooses (low two bits set; KERN_NAME_EXISTS if taken). */
   mach_port_allocate_name(task: task_t, right: number, name: mach_port_name_t): void;
+  /** Release one user reference of a send, send-once or dead-name right (or destroy a port set). */
   mach_port_deallocate(task: task_t, name: mach_port_name_t): void;
+  /** Remove a name and every right it denotes; a receive right's port dies. */
   mach_port_destroy(task: task_t, name: mach_port_name_t): void;
+  /** Add `delta` user references of `right` to a name; user references saturate at MACH_PORT_UREFS_MAX. */
   mach_port_mod_refs(task: task_t, name: mach_port_name_t, right: number, delta: number): void;
+  /** The user references of `right` held under a name (receive and port-set rights report 1). */
   mach_port_get_refs(task: task_t, name: mach_port_name_t, right: number): number;
+  /** Give `task` a right for the port `poly` (a name in the caller's space) under `name`, with disposition `polyPoly`. */
   mach_port_insert_right(task: task_t, name: mach_port_name_t, poly: mach_port_name_t, polyPoly: number): void;
   /** Returns the extracted right's name in the caller's space and its received disposition. */
   mach_port_extract_right(task: task_t, name: mach_port_name_t, msgt_name: number): { poly: mach_port_name_t; polyPoly: number };
+  /** The MACH_PORT_TYPE_* bits of a name (dead ports reported as DEAD_NAME), plus the DNREQUEST bit. */
   mach_port_type(task: task_t, name: mach_port_name_t): number;
+  /** Every name in the space with its type bits, in increasing index order. */
   mach_port_names(task: task_t): { names: mach_port_name_t[]; types: number[] };
+  /** Put a receive right into exactly one port set (`after`), or out of every set with MACH_PORT_NULL. */
   mach_port_move_member(task: task_t, member: mach_port_name_t, after: mach_port_name_t): void;
+  /** Add a receive right to a port set; a port may be a member of several sets (Darwin). */
   mach_port_insert_member(task: task_t, name: mach_port_name_t, pset: mach_port_name_t): void;
+  /** Remove a receive right from one port set. */
   mach_port_extract_member(task: task_t, name: mach_port_name_t, pset: mach_port_name_t): void;
   /** The member names of a port set, ascending. */
   mach_port_get_set_status(task: task_t, name: mach_port_name_t): mach_port_name_t[];
@@ -273,15 +285,25 @@ export interface MachApi {
     notify: mach_port_name_t,
     notifyPoly: number,
   ): mach_port_name_t;
+  /** Read a port attribute flavor (MACH_PORT_LIMITS_INFO, MACH_PORT_RECEIVE_STATUS, MACH_PORT_INFO_EXT, …) as an object named after the C struct. */
   mach_port_get_attributes(task: task_t, name: mach_port_name_t, flavor: number, count?: number): PortAttributes;
+  /** Set a port attribute flavor (MACH_PORT_LIMITS_INFO for the queue limit, …). */
   mach_port_set_attributes(task: task_t, name: mach_port_name_t, flavor: number, info: PortAttributes): void;
+  /** Set the make-send count of a receive right. */
   mach_port_set_mscount(task: task_t, name: mach_port_name_t, mscount: number): void;
+  /** Set the sequence number the next received message gets. */
   mach_port_set_seqno(task: task_t, name: mach_port_name_t, seqno: number): void;
+  /** The context value (mach_port_context_t) of a receive right. */
   mach_port_get_context(task: task_t, name: mach_port_name_t): bigint;
+  /** Set the context value of a receive right (refused with a guard on a guarded port). */
   mach_port_set_context(task: task_t, name: mach_port_name_t, context: bigint): void;
+  /** Create a receive right with options (guard, queue limit, send right inserted, immovable…); returns the name. */
   mach_port_construct(task: task_t, options: mach_port_options_t, context: bigint): mach_port_name_t;
+  /** Destroy a receive right created guarded, presenting its guard; `srdelta` send rights are removed with it. */
   mach_port_destruct(task: task_t, name: mach_port_name_t, srdelta: number, guard: bigint): void;
+  /** Guard a receive right with a 64-bit value; `strict` also forbids context changes. */
   mach_port_guard(task: task_t, name: mach_port_name_t, guard: bigint, strict: boolean): void;
+  /** Remove a receive right's guard, presenting it. */
   mach_port_unguard(task: task_t, name: mach_port_name_t, guard: bigint): void;
   /** IKOT_* type of the kernel object behind a right, and its (zero on release kernels) address. */
   mach_port_kobject(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint };
@@ -302,11 +324,17 @@ export interface MachApi {
     control?: MachMsgControl,
   ): Promise<ReceivedMessage | undefined>;
 
+  /** Check in a service with launchd; returns the service's receive right. */
   bootstrap_check_in(bp: mach_port_name_t, service_name: string): mach_port_name_t;
+  /** Look a service up with launchd; returns a send right (BOOTSTRAP_UNKNOWN_SERVICE if none). */
   bootstrap_look_up(bp: mach_port_name_t, service_name: string): mach_port_name_t;
+  /** Register a send right under a service name (where Darwin still allows it; MACH_PORT_NULL unregisters). */
   bootstrap_register(bp: mach_port_name_t, service_name: string, sp: mach_port_name_t): void;
 
+  /** host_info(): HOST_BASIC_INFO as host_basic_info (a kernel-object call to the host port). */
   host_info(host: mach_port_name_t, flavor: number): host_basic_info;
+  /** host_statistics64(): HOST_VM_INFO64 as vm_statistics64. */
   host_statistics64(host: mach_port_name_t, flavor: number): vm_statistics64;
+  /** task_info() of a task: MACH_TASK_BASIC_INFO, TASK_AUDIT_TOKEN, … as objects named after the C struct fields. */
   task_info(task: task_t, flavor: number): mach_task_basic_info | Record<string, unknown>;
 }
