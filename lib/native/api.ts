@@ -312,7 +312,7 @@ export class NativeApi implements MachApi {
   mach_port_set_attributes(task: task_t, name: mach_port_name_t, flavor: number, info: PortAttributes): void {
     const f = i32(flavor, 'flavor');
     let words: Int32Array;
-    if (Array.isArray(info)) words = Int32Array.from(info, (w, i) => i32(w | 0, `info[${i}]`));
+    if (Array.isArray(info)) words = Int32Array.from(info as unknown[], (w, i) => u32(w, `info[${i}]`) | 0);
     else if (info === undefined || info === null) words = new Int32Array(0);
     else if (typeof info !== 'object') throw new TypeError(`info must be an object or an array of words, got ${describe(info)}`);
     else words = encodePortAttributes(f, info);

@@ -148,7 +148,7 @@ describe.skipIf(!onMac)(`native backend on macOS (skipped: needs macOS, this is 
       C.MACH_SEND_MSG,
     );
     const got = await a.mach_msg(undefined, C.MACH_RCV_MSG | C.MACH_RCV_TRAILER_ELEMENTS(C.MACH_RCV_TRAILER_AUDIT), p);
-    const [portDesc, oolDesc, portsDesc] = got!.descriptors as [
+    const [portDesc, oolDesc, portsDesc] = got!.descriptors as unknown as [
       { name: number; disposition: number },
       { data: Uint8Array },
       { names: number[]; disposition: number },
