@@ -84,7 +84,8 @@ export class Kernel {
   private readonly taskServer: KobjectServer;
   private launchd: { bootstrapPortFor(task: EmulatedTask): number } | null = null;
   private depth = 0;
-  private deliveries: RcvWaiter[] = [];
+  private readonly deliveries: (RcvWaiter | null)[] = [];
+  private deliveryCount = 0;
   private readonly reapQueue: Kmsg[] = [];
   private reaping = false;
   private portIds = 0;
@@ -333,7 +334,7 @@ export class Kernel {
 
   /** A receive waiter was handed a message or an error: finish it once the current operation ends. */
   deferDelivery(w: RcvWaiter): void {
-    this.deliveries.push(w);
+    this.deliveries[this.deliveryCount++] = w;
     if (this.depth === 0) {
       this.depth++;
       try {
@@ -346,21 +347,23 @@ export class Kernel {
 
   /** Finish deferred deliveries, including those their own copy-outs cause. */
   private drain(): void {
+    if (this.deliveryCount === 0) return;
     const caller = this.caller;
     const guard = this.pendingGuard;
-    while (this.deliveries.length > 0) {
-      const batch = this.deliveries;
-      this.deliveries = [];
-      for (const w of batch) {
-        // Copy-out runs in the receiver's context: it raises no guard on the caller.
-        this.caller = null;
-        try {
-          finishWaiter(w);
-        } catch (err) {
-          w.reject(err);
-        }
+    const list = this.deliveries;
+    // Copy-outs may hand more messages to waiters; they join the end of the same list.
+    for (let i = 0; i < this.deliveryCount; i++) {
+      const w = list[i]!;
+      list[i] = null;
+      // Copy-out runs in the receiver's context: it raises no guard on the caller.
+      this.caller = null;
+      try {
+        finishWaiter(w);
+      } catch (err) {
+        w.reject(err);
       }
     }
+    this.deliveryCount = 0;
     this.caller = caller;
     this.pendingGuard = guard;
   }

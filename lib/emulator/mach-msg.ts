@@ -917,9 +917,10 @@ export interface CopyoutResult {
 /**
  * ipc_kmsg_copyout: move a received message's rights into the receiver's space. The
  * header comes out swapped: remote = the reply right's new name, local = the receive
- * right's name, bits = SET(reply type, destination type, …) (reference §2.5).
+ * right's name, bits = SET(reply type, destination type, …) (reference §2.5). The
+ * copy-out status (MACH_MSG_SUCCESS or error bits) is left in copyoutStatus.
  */
-export function copyoutMessage(task: EmulatedTask, kmsg: Kmsg, option: number, seqno: number, context: bigint): CopyoutResult {
+export function copyoutMessage(task: EmulatedTask, kmsg: Kmsg, option: number, seqno: number, context: bigint): ReceivedMessage {
   const space = task.space;
   const dest = kmsg.dest as Port;
   const reply = kmsg.reply;
@@ -938,7 +939,11 @@ export function copyoutMessage(task: EmulatedTask, kmsg: Kmsg, option: number, s
       let entry = replyType !== MACH_MSG_TYPE_PORT_SEND_ONCE ? rightReverse(space, reply) : undefined;
       if (entry === undefined) {
         const claimed = space.claim(reply);
-        if (typeof claimed === 'number') return receiveErrorStub(task, kmsg, option, seqno, (MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE) >>> 0);
+        if (typeof claimed === 'number') {
+          const stub = receiveErrorStub(task, kmsg, option, seqno, (MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE) >>> 0);
+          copyoutStatus = stub.mr;
+          return stub.msg;
+        }
         entry = claimed;
       }
       rightCopyout(space, reply, replyType, entry, null);
@@ -983,8 +988,12 @@ export function copyoutMessage(task: EmulatedTask, kmsg: Kmsg, option: number, s
     size: kmsg.size,
     trailer: buildTrailer(option, seqno, kmsg.sender, context),
   };
-  return { msg, mr };
+  copyoutStatus = mr;
+  return msg;
 }
+
+/** The mach_msg_return_t of the last copyoutMessage (MACH_MSG_SUCCESS, or body/header error bits). */
+let copyoutStatus = MACH_MSG_SUCCESS;
 
 /**
  * mach_msg_receive_error / ipc_kmsg_copyout_dest_to_user: the message is destroyed except
@@ -1043,7 +1052,7 @@ export function mqueueCopyin(space: Space, name: number): Port | PortSet | numbe
   return MACH_RCV_INVALID_NAME;
 }
 
-/** The outcome of an immediate receive attempt. */
+/** The outcome of an immediate receive attempt (a shared record: read it before the next receive). */
 export interface ReceiveAttempt {
   /** MACH_MSG_SUCCESS, MACH_RCV_TOO_LARGE, …; -1 when nothing is queued. */
   mr: number;
@@ -1064,12 +1073,10 @@ export function receiveNow(task: EmulatedTask, obj: Port | PortSet, option: numb
   let port: Port | null;
   if (obj instanceof PortSet) port = psetFirstPrepost(obj);
   else port = obj.head !== null ? obj : null;
-  if (port === null) return { mr: -1, msg: null, size: 0, localPort: 0 };
+  if (port === null) return setAttempt(-1, null, 0, 0);
   const kmsg = port.head!;
   const tooLarge = rcvSize < kmsg.size + trailerSize;
-  if (tooLarge && (option & MACH_RCV_LARGE) !== 0) {
-    return { mr: MACH_RCV_TOO_LARGE, msg: null, size: kmsg.size, localPort: port.receiverName };
-  }
+  if (tooLarge && (option & MACH_RCV_LARGE) !== 0) return setAttempt(MACH_RCV_TOO_LARGE, null, kmsg.size, port.receiverName);
   port.dequeue();
   const seqno = takeSeqno(port);
   if (obj instanceof PortSet) {
@@ -1084,12 +1091,23 @@ export function receiveNow(task: EmulatedTask, obj: Port | PortSet, option: numb
 /** Copy out a dequeued message (or its too-large stub) into `task`. */
 export function finishMessage(task: EmulatedTask, kmsg: Kmsg, option: number, seqno: number, context: bigint, state: number, rcvSize: number): ReceiveAttempt {
   if (state === MACH_RCV_TOO_LARGE) {
-    const r = receiveErrorStub(task, kmsg, option, seqno, MACH_RCV_TOO_LARGE);
-    const mr = rcvSize < MACH_MSG_HEADER_SIZE ? MACH_RCV_INVALID_DATA : MACH_RCV_TOO_LARGE;
-    return { mr, msg: r.msg, size: MACH_MSG_HEADER_SIZE, localPort: 0 };
+    const stub = receiveErrorStub(task, kmsg, option, seqno, MACH_RCV_TOO_LARGE);
+    return setAttempt(rcvSize < MACH_MSG_HEADER_SIZE ? MACH_RCV_INVALID_DATA : MACH_RCV_TOO_LARGE, stub.msg, MACH_MSG_HEADER_SIZE, 0);
   }
-  const r = copyoutMessage(task, kmsg, option, seqno, context);
-  return { mr: r.mr, msg: r.msg, size: r.msg.size, localPort: 0 };
+  const msg = copyoutMessage(task, kmsg, option, seqno, context);
+  return setAttempt(copyoutStatus, msg, msg.size, 0);
+}
+
+/** The one receive attempt in progress (the kernel runs one at a time): read it at once. */
+const attempt: ReceiveAttempt = { mr: -1, msg: null, size: 0, localPort: 0 };
+
+/** Fill in and return the shared receive attempt. */
+function setAttempt(mr: number, msg: ReceivedMessage | null, size: number, localPort: number): ReceiveAttempt {
+  attempt.mr = mr;
+  attempt.msg = msg;
+  attempt.size = size;
+  attempt.localPort = localPort;
+  return attempt;
 }
 
 /** Park a receiver on `obj` (the caller checked there is nothing to receive now). */

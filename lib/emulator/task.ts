@@ -763,16 +763,20 @@ export class EmulatedTask implements MachApi {
     };
     this.send(msg, MACH_SEND_MSG | MACH_RCV_MSG, 0, true, true, null);
     kernel.enter(this);
-    let got;
+    let mr: number;
+    let reply: ReceivedMessage | null;
     try {
-      got = receiveNow(this, replyPort, 0, Number.POSITIVE_INFINITY, 8);
+      // The attempt record is shared: read it before leaving the kernel.
+      const got = receiveNow(this, replyPort, 0, Number.POSITIVE_INFINITY, 8);
+      mr = got.mr;
+      reply = got.msg;
     } finally {
       kernel.leave();
     }
-    if (got.mr === -1) throw new MachError(MACH_RCV_TIMED_OUT, 'kernelCall: no reply');
-    if (got.msg !== null && got.msg.header.msgh_id === MACH_NOTIFY_SEND_ONCE) throw new MachError(MIG_SERVER_DIED, 'kernelCall');
-    if (got.mr !== MACH_MSG_SUCCESS) throw new MachError(got.mr, 'kernelCall', { message: got.msg });
-    return got.msg!;
+    if (mr === -1) throw new MachError(MACH_RCV_TIMED_OUT, 'kernelCall: no reply');
+    if (reply !== null && reply.header.msgh_id === MACH_NOTIFY_SEND_ONCE) throw new MachError(MIG_SERVER_DIED, 'kernelCall');
+    if (mr !== MACH_MSG_SUCCESS) throw new MachError(mr, 'kernelCall', { message: reply });
+    return reply!;
   }
 
   /** This task's MIG reply port (a receive right in its space), allocated on first use. */
