@@ -30,6 +30,7 @@ export class WatchError extends Error {
   }
 }
 
+/** The receives waiting on one addon instance's receive loop, by port or port-set name. */
 export class ReceiveWaiters {
   private started = false;
   private referenced = false;
