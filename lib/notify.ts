@@ -235,10 +235,29 @@ function split(args: unknown[], arity: number, where: string): { api: MachApi; a
  *
  * Forms: `(name, port?, flags?, options?)`, `(name, { port, flags, api })`,
  * `(api, name, port?, flags?)`.
+ *
+ * Errors (NotifyError): a null name → NOTIFY_STATUS_INVALID_NAME; NOTIFY_REUSE with a null
+ * or dead port → NOTIFY_STATUS_INVALID_PORT; notifyd unreachable → NOTIFY_STATUS_SERVER_NOT_FOUND
+ * or NOTIFY_STATUS_FAILED. A native API without libnotify → MachError KERN_NOT_SUPPORTED.
  */
 export function notify_register_mach_port(api: MachApi, name: string, port?: number, flags?: number): NotifyRegistration;
+/**
+ * notify_register_mach_port with the port, flags and task in an options object, e.g.
+ * `(name, { flags: NOTIFY_REUSE, port })`. With flags 0 notifyd makes a new port and the
+ * caller receives its receive right; each post of `name` then queues a 24-byte message with
+ * msgh_id = token. Errors as the positional forms (NotifyError with libnotify's status).
+ */
 export function notify_register_mach_port(name: string, options: RegisterMachPortOptions): NotifyRegistration;
+/**
+ * notify_register_mach_port on this process's task (or `options.api`): register for `name`
+ * on a new port notifyd makes (flags 0; the caller receives its receive right) or on `port`
+ * with NOTIFY_REUSE. Each post queues a 24-byte message with msgh_id = token; the last
+ * notify_cancel on a port notifyd made destroys that receive right. Errors (NotifyError):
+ * a null name → NOTIFY_STATUS_INVALID_NAME; NOTIFY_REUSE with a null or dead port →
+ * NOTIFY_STATUS_INVALID_PORT.
+ */
 export function notify_register_mach_port(name: string, port?: number, flags?: number, options?: NotifyOptions): NotifyRegistration;
+/** Implementation of the overloads above: tells the forms apart, checks the arguments and calls the task's notify client. */
 export function notify_register_mach_port(...argv: unknown[]): NotifyRegistration {
   const where = 'notify_register_mach_port';
   let api: MachApi;
@@ -261,7 +280,13 @@ export function notify_register_mach_port(...argv: unknown[]): NotifyRegistratio
  * Forms: `(name, options?)`, `(api, name)`.
  */
 export function notify_register_check(api: MachApi, name: string): number;
+/**
+ * notify_register_check on this process's task (or `options.api`): register for `name`
+ * without a port; returns the token to poll with {@link notify_check}. A null name →
+ * NotifyError NOTIFY_STATUS_INVALID_NAME.
+ */
 export function notify_register_check(name: string, options?: NotifyOptions): number;
+/** Implementation of the overloads above: splits off the task, checks the name and calls its notify client. */
 export function notify_register_check(...argv: unknown[]): number {
   const { api, args } = split(argv, 1, 'notify_register_check');
   return clientOf(api).register_check(nameOf(args[0], 'notify_register_check'));
@@ -272,7 +297,13 @@ export function notify_register_check(...argv: unknown[]): number {
  * listens (or the caller may post the name). Forms: `(name, options?)`, `(api, name)`.
  */
 export function notify_post(api: MachApi, name: string): void;
+/**
+ * notify_post on this process's task (or `options.api`): post `name` to every registration
+ * of it. Asynchronous on Darwin: it succeeds whether or not anyone listens. A null name →
+ * NotifyError NOTIFY_STATUS_INVALID_NAME; a transport failure → NOTIFY_STATUS_FAILED.
+ */
 export function notify_post(name: string, options?: NotifyOptions): void;
+/** Implementation of the overloads above: splits off the task, checks the name and calls its notify client. */
 export function notify_post(...argv: unknown[]): void {
   const { api, args } = split(argv, 1, 'notify_post');
   clientOf(api).post(nameOf(args[0], 'notify_post'));
@@ -284,7 +315,14 @@ export function notify_post(...argv: unknown[]): void {
  * NOTIFY_STATUS_INVALID_TOKEN. Forms: `(token, options?)`, `(api, token)`.
  */
 export function notify_check(api: MachApi, token: number): boolean;
+/**
+ * notify_check on this process's task (or `options.api`, which must be the task that
+ * registered `token`): true if the name was posted since the last check (the first check
+ * answers true). Darwin's shared-memory slots allow false positives. An unknown token →
+ * NotifyError NOTIFY_STATUS_INVALID_TOKEN.
+ */
 export function notify_check(token: number, options?: NotifyOptions): boolean;
+/** Implementation of the overloads above: splits off the task, checks the token and calls its notify client. */
 export function notify_check(...argv: unknown[]): boolean {
   const { api, args } = split(argv, 1, 'notify_check');
   return clientOf(api).check(tokenOf(args[0], 'notify_check'));
@@ -297,7 +335,14 @@ export function notify_check(...argv: unknown[]): boolean {
  * `(api, token)`.
  */
 export function notify_cancel(api: MachApi, token: number): void;
+/**
+ * notify_cancel on this process's task (or `options.api`, the task that registered
+ * `token`): end the registration. Cancelling the last token on a port notifyd made destroys
+ * that receive right in the caller's space (a ReceiveRight adopted on it should relinquish()
+ * first). An unknown token → NotifyError NOTIFY_STATUS_INVALID_TOKEN.
+ */
 export function notify_cancel(token: number, options?: NotifyOptions): void;
+/** Implementation of the overloads above: splits off the task, checks the token and calls its notify client. */
 export function notify_cancel(...argv: unknown[]): void {
   const { api, args } = split(argv, 1, 'notify_cancel');
   clientOf(api).cancel(tokenOf(args[0], 'notify_cancel'));
@@ -354,6 +399,10 @@ export class NotificationStream implements AsyncIterableIterator<Notification>, 
     signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
+  /**
+   * The next notification. Resolves `{ done: true }` once the stream is closed or its signal
+   * aborts; posts made while nobody waits stay queued on the port (16, then they coalesce).
+   */
   next(): Promise<IteratorResult<Notification, void>> {
     return this.#pump.next();
   }
@@ -364,6 +413,7 @@ export class NotificationStream implements AsyncIterableIterator<Notification>, 
     return this.#pump.return(undefined);
   }
 
+  /** The stream itself, for `for await`; leaving the loop closes the stream. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -111,10 +111,12 @@ export abstract class Right implements Disposable {
     return this.slot.api.mach_task_self();
   }
 
+  /** The class and the name while owned (`ReceiveRight(0x1103)`), else the class and the state (`SendRight(moved)`). */
   toString(): string {
     return `${this.constructor.name}(${this.slot.state === 'open' ? hexName(this.slot.name) : this.slot.state})`;
   }
 
+  /** What console.log and util.inspect show: same as {@link toString}. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }

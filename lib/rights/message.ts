@@ -339,10 +339,12 @@ export class Message implements Disposable {
     this.close();
   }
 
+  /** The msgh_id and size without trailer, e.g. `Message(id 1000, 64 bytes)`, with `, closed` once closed. */
   toString(): string {
     return `Message(id ${this.id}, ${this.raw.size} bytes${this.#closed ? ', closed' : ''})`;
   }
 
+  /** What console.log and util.inspect show: same as {@link toString}. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }

@@ -417,6 +417,7 @@ export class PortSet extends Right implements AsyncIterable<Message> {
     return iterateOn(this, 'PortSet.messages', opts);
   }
 
+  /** `for await (using msg of portSet)`: same as {@link messages} with no options. */
   [Symbol.asyncIterator](): AsyncGenerator<Message, void, undefined> {
     return this.messages();
   }

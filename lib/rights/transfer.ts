@@ -69,6 +69,7 @@ export class PortTransfer {
     return this.source ? this.source.live(where) : this.#rawName;
   }
 
+  /** The disposition and where the right comes from: `PortTransfer(MOVE_SEND SendRight(0x1103))`, or the raw name in decimal. */
   toString(): string {
     const d = DISPOSITION_NAMES[this.disposition] ?? String(this.disposition);
     return `PortTransfer(${d} ${this.source ? this.source.toString() : this.#rawName})`;

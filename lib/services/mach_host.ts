@@ -70,7 +70,17 @@ export const hostStatistics64Routine = defineRoutine({
  * right → MACH_SEND_INVALID_DEST.
  */
 export function hostInfo(api: MachApi, host: number, flavor: typeof HOST_BASIC_INFO, options?: KernelCallOptions): Promise<host_basic_info>;
+/**
+ * host_info(host, flavor) for any flavor: HOST_BASIC_INFO decoded into host_basic_info,
+ * other flavors asked with HOST_INFO_MAX and answered as raw words ({@link InfoWords}).
+ * `host` is a send right to the host port (`api.mach_host_self()`); it is copied, not consumed.
+ *
+ * Errors (MachError): an unknown flavor or a `host` that is not the host port →
+ * KERN_INVALID_ARGUMENT; not a send right → MACH_SEND_INVALID_DEST; more words than asked →
+ * MIG_ARRAY_TOO_LARGE; on the emulator a `timeout` that expires → MACH_RCV_TIMED_OUT.
+ */
 export function hostInfo(api: MachApi, host: number, flavor: number, options?: KernelCallOptions): Promise<host_basic_info | InfoWords>;
+/** Implementation of the overloads above: the native stub, or a MIG exchange with the emulated kernel. */
 export async function hostInfo(apiArg: unknown, host: number, flavor: number, options?: KernelCallOptions): Promise<host_basic_info | InfoWords> {
   const api = checkApi(apiArg, 'hostInfo');
   const h = checkName(host, 'host');
@@ -100,7 +110,17 @@ export async function hostInfo(apiArg: unknown, host: number, flavor: number, op
  * KERN_INVALID_HOST (xnu:osfmk/kern/host.c:host_statistics64).
  */
 export function hostStatistics64(api: MachApi, host: number, flavor: typeof HOST_VM_INFO64, options?: KernelCallOptions): Promise<vm_statistics64>;
+/**
+ * host_statistics64(host, flavor) for any flavor: HOST_VM_INFO64 decoded into
+ * vm_statistics64, other flavors asked with HOST_INFO64_MAX and answered as raw words
+ * ({@link InfoWords}). `host` is a send right to the host port; it is copied, not consumed.
+ *
+ * Errors (MachError): an unknown flavor → KERN_INVALID_ARGUMENT; `host` not the host port →
+ * KERN_INVALID_HOST; more words than asked → MIG_ARRAY_TOO_LARGE; on the emulator a
+ * `timeout` that expires → MACH_RCV_TIMED_OUT.
+ */
 export function hostStatistics64(api: MachApi, host: number, flavor: number, options?: KernelCallOptions): Promise<vm_statistics64 | InfoWords>;
+/** Implementation of the overloads above: the native stub, or a MIG exchange with the emulated kernel. */
 export async function hostStatistics64(apiArg: unknown, host: number, flavor: number, options?: KernelCallOptions): Promise<vm_statistics64 | InfoWords> {
   const api = checkApi(apiArg, 'hostStatistics64');
   const h = checkName(host, 'host');

@@ -68,13 +68,31 @@ function capacityOf(flavor: number): number {
  * (e.g. the host port) → KERN_INVALID_ARGUMENT (xnu:osfmk/kern/task.c:task_info_from_user).
  */
 export function taskInfo(api: MachApi, task: number, flavor: typeof MACH_TASK_BASIC_INFO, options?: KernelCallOptions): Promise<mach_task_basic_info>;
+/**
+ * task_info(task, TASK_AUDIT_TOKEN): the task's audit_token_t (pid, uids, gids, as its
+ * messages' audit trailers carry them), asked with TASK_AUDIT_TOKEN_COUNT (8). `task` is a
+ * send right to a task port (e.g. `api.mach_task_self()`); it is copied, not consumed.
+ *
+ * Errors (MachError): `task` not a task port → KERN_INVALID_ARGUMENT; not a send right →
+ * MACH_SEND_INVALID_DEST; on the emulator a `timeout` that expires → MACH_RCV_TIMED_OUT.
+ */
 export function taskInfo(api: MachApi, task: number, flavor: typeof TASK_AUDIT_TOKEN, options?: KernelCallOptions): Promise<AuditToken>;
+/**
+ * task_info(task, flavor) for any flavor: MACH_TASK_BASIC_INFO and TASK_AUDIT_TOKEN decoded,
+ * other flavors asked with TASK_INFO_MAX and answered as raw words ({@link InfoWords}) on the
+ * emulator, or as whatever `api.task_info` answers on the native backend.
+ *
+ * Errors (MachError): an unknown flavor or a `task` that is not a task port →
+ * KERN_INVALID_ARGUMENT; more words than asked → MIG_ARRAY_TOO_LARGE; on the emulator a
+ * `timeout` that expires → MACH_RCV_TIMED_OUT.
+ */
 export function taskInfo(
   api: MachApi,
   task: number,
   flavor: number,
   options?: KernelCallOptions,
 ): Promise<mach_task_basic_info | AuditToken | InfoWords | Record<string, unknown>>;
+/** Implementation of the overloads above: the native stub, or a MIG exchange with the emulated kernel. */
 export async function taskInfo(
   apiArg: unknown,
   task: number,
