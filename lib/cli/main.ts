@@ -4,6 +4,7 @@
  * @module
  */
 import { runDemo } from './demo.js';
+import { runKernel } from './kernel.js';
 import { runLookup } from './lookup.js';
 import { runLsmp } from './lsmp.js';
 
@@ -17,6 +18,8 @@ commands:
   lsmp [-p PID | --all] [--json] [--emulator-demo]
                        the Mach ports a task holds, with rights and peers (like Apple's lsmp)
   lookup SERVICE       bootstrap_look_up SERVICE on the active backend
+  kernel [--socket PATH]
+                       run one emulated kernel serving other processes (MACHPORT_KERNEL=PATH)
   help                 this text
 `;
 
@@ -24,6 +27,7 @@ const commands = new Map<string, Command>([
   ['demo', (_args, out) => runDemo(out)],
   ['lsmp', (args, out) => runLsmp(args, out)],
   ['lookup', (args, out) => runLookup(args, out)],
+  ['kernel', (args, out) => runKernel(args, out)],
 ]);
 
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */

@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MachApi } from '../../lib/types.js';
 import { loadNativeApi } from '../../lib/native/index.js';
+import { kernelHostBackend } from '../kernel-host/conformance-backend.js';
 
 /**
  * What a scenario may need beyond a task of its own.
@@ -33,7 +34,7 @@ export type Capability = 'peer' | 'terminate' | 'fatal-guard' | 'fresh-space' | 
 
 /** One backend of the suite. */
 export interface Backend {
-  readonly name: 'emulator' | 'native';
+  readonly name: 'emulator' | 'native' | 'kernel-host';
   /** Whether the backend can run at all on this machine. */
   readonly available: boolean;
   /** Why it is not available. */
@@ -136,8 +137,18 @@ function nativeBackend(): Backend {
 }
 
 // ---------------------------------------------------------------------------
+// Kernel host: every task a RemoteTask of a `machport kernel` child process (built
+// dist/), a fresh kernel per scenario; see test/kernel-host/conformance-backend.ts.
+
+const kernelHost = await kernelHostBackend();
+
+// ---------------------------------------------------------------------------
 
 const emulator = await loadEmulator();
 
 /** Every backend of the suite, available or not (unavailable ones report their scenarios as skipped). */
-export const backends: readonly Backend[] = [emulatorBackend(emulator.mod, emulator.reason, emulator.broken), nativeBackend()];
+export const backends: readonly Backend[] = [
+  emulatorBackend(emulator.mod, emulator.reason, emulator.broken),
+  nativeBackend(),
+  { name: 'kernel-host', missing: () => undefined, ...kernelHost },
+];

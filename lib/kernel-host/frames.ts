@@ -1,0 +1,141 @@
+/**
+ * Frames: building them (header + payload) and cutting a byte stream into them.
+ * @module
+ */
+import { HEADER_SIZE } from './protocol.js';
+import { Reader, Writer, writeValue } from './values.js';
+
+/** A received frame's header fields and the frame's bytes. */
+export interface Frame {
+  type: number;
+  flags: number;
+  task: number;
+  seq: number;
+  /** The whole frame (header included). */
+  bytes: Buffer;
+}
+
+/** A writer for one frame: the header is reserved, fill the payload, then {@link endFrame}. */
+export function beginFrame(type: number, flags: number, task: number, seq: number, initial = 128): Writer {
+  const w = new Writer(initial, HEADER_SIZE);
+  const b = w.buf;
+  b[4] = type;
+  b[5] = flags;
+  b[6] = 0;
+  b[7] = 0;
+  b.writeUInt32LE(task >>> 0, 8);
+  b.writeUInt32LE(seq >>> 0, 12);
+  return w;
+}
+
+/** Write the frame length and return the frame. */
+export function endFrame(w: Writer): Buffer {
+  w.buf.writeUInt32LE(w.pos, 0);
+  return w.finish();
+}
+
+/** A frame whose payload is one value. */
+export function valueFrame(type: number, flags: number, task: number, seq: number, value: unknown): Buffer {
+  const w = beginFrame(type, flags, task, seq);
+  writeValue(w, value);
+  return endFrame(w);
+}
+
+/** Rewrite the sequence number of a built frame. */
+export function setSeq(frame: Buffer, seq: number): void {
+  frame.writeUInt32LE(seq >>> 0, 12);
+}
+
+/** Parse the header of a complete frame. */
+export function parseFrame(bytes: Buffer): Frame {
+  return {
+    type: bytes[4]!,
+    flags: bytes[5]!,
+    task: bytes.readUInt32LE(8),
+    seq: bytes.readUInt32LE(12),
+    bytes,
+  };
+}
+
+/** A reader over a frame's payload. */
+export function payload(frame: Frame): Reader {
+  return new Reader(frame.bytes, HEADER_SIZE, frame.bytes.length);
+}
+
+/** Thrown by {@link FrameCutter} for a stream that cannot be framed. */
+export class FramingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FramingError';
+  }
+}
+
+/**
+ * Cuts a byte stream into frames. Chunks are kept until a whole frame is there; a frame
+ * inside one chunk is a view of it (no copy). A length below the header size or above
+ * `maxFrame` cannot be resynchronised: push() throws FramingError.
+ */
+export class FrameCutter {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly maxFrame: number;
+
+  constructor(maxFrame: number) {
+    this.maxFrame = maxFrame;
+  }
+
+  /** Bytes received but not yet part of a complete frame. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  /** Add a chunk; calls `onFrame` for each complete frame. */
+  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+    if (this.buffered === 0) {
+      // Fast path: frames straight out of the chunk.
+      let pos = 0;
+      while (chunk.length - pos >= 4) {
+        const len = chunk.readUInt32LE(pos);
+        this.check(len);
+        if (chunk.length - pos < len) break;
+        onFrame(chunk.subarray(pos, pos + len));
+        pos += len;
+      }
+      if (pos < chunk.length) {
+        this.chunks.push(pos === 0 ? chunk : chunk.subarray(pos));
+        this.buffered = chunk.length - pos;
+      }
+      return;
+    }
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      if (this.buffered < 4) return;
+      const len = this.peekLength();
+      this.check(len);
+      if (this.buffered < len) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      this.chunks = [];
+      this.buffered = 0;
+      onFrame(all.subarray(0, len));
+      if (all.length > len) {
+        // The rest goes through the fast path again.
+        this.push(all.subarray(len), onFrame);
+        return;
+      }
+      return;
+    }
+  }
+
+  private peekLength(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readUInt32LE(0);
+    const head = Buffer.concat(this.chunks, Math.min(this.buffered, 4));
+    return head.readUInt32LE(0);
+  }
+
+  private check(len: number): void {
+    if (len < HEADER_SIZE) throw new FramingError(`frame length ${len} is below the ${HEADER_SIZE}-byte header`);
+    if (len > this.maxFrame) throw new FramingError(`frame length ${len} exceeds the ${this.maxFrame}-byte limit`);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The kernel's side of a client connection: a Unix-domain socket, or a MessagePort to a
+ * worker thread of the kernel's own process. A session writes frames to its links; a
+ * socket link reports how much the client has not read yet.
+ * @module
+ */
+import type { Socket } from 'node:net';
+import type { MessagePort } from 'node:worker_threads';
+
+/** Where the kernel writes one client's frames. */
+export interface Link {
+  /** Send one frame (never blocks; a socket buffers). */
+  write(frame: Buffer): void;
+  /** Bytes written that the client has not taken yet. */
+  readonly backlog: number;
+  /** Close the link (the session ends). */
+  close(): void;
+}
+
+/** A socket link. */
+export class SocketLink implements Link {
+  readonly socket: Socket;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+  }
+
+  write(frame: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(frame);
+  }
+
+  get backlog(): number {
+    return this.socket.writableLength;
+  }
+
+  close(): void {
+    if (!this.socket.destroyed) this.socket.end();
+    // A client that does not read may never let end() finish: destroy after a grace period.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+}
+
+/** A copy of `frame` that owns its ArrayBuffer (so postMessage can transfer it). */
+export function ownedCopy(frame: Uint8Array): Uint8Array<ArrayBuffer> {
+  const u = new Uint8Array(frame.byteLength);
+  u.set(frame);
+  return u;
+}
+
+/** The asynchronous half of a MessagePort link: frames posted on the port. */
+export class PortLink implements Link {
+  readonly port: MessagePort;
+
+  constructor(port: MessagePort) {
+    this.port = port;
+  }
+
+  write(frame: Buffer): void {
+    const u = ownedCopy(frame);
+    try {
+      this.port.postMessage(u, [u.buffer]);
+    } catch {
+      // the port is closed: the session is ending
+    }
+  }
+
+  get backlog(): number {
+    return 0;
+  }
+
+  close(): void {
+    this.port.close();
+  }
+}
+
+/**
+ * The synchronous half of a MessagePort link: the reply is posted on the reply port the
+ * worker pulls with receiveMessageOnPort, then the shared counter is bumped and the
+ * worker (blocked in Atomics.wait) woken.
+ */
+export class PortSyncLink implements Link {
+  readonly port: MessagePort;
+  readonly flag: Int32Array;
+
+  constructor(port: MessagePort, flag: Int32Array) {
+    this.port = port;
+    this.flag = flag;
+  }
+
+  write(frame: Buffer): void {
+    const u = ownedCopy(frame);
+    try {
+      this.port.postMessage(u, [u.buffer]);
+    } catch {
+      // closed
+    }
+    Atomics.add(this.flag, 0, 1);
+    Atomics.notify(this.flag, 0);
+  }
+
+  /** Wake a blocked worker with a 'lost' note (the kernel is going away). */
+  lost(message: string): void {
+    try {
+      this.port.postMessage({ lost: message });
+    } catch {
+      // closed
+    }
+    Atomics.add(this.flag, 0, 1);
+    Atomics.notify(this.flag, 0);
+  }
+
+  get backlog(): number {
+    return 0;
+  }
+
+  /** The session ended: wake the worker (it may be blocked) with the news. The port stays open so the note is delivered. */
+  close(): void {
+    this.lost('the kernel ended this session');
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A task of a kernel host, seen from the process (or worker thread) it belongs to. It
+ * implements {@link MachApi} with the contract's shapes: the mach_port_*, bootstrap_*,
+ * host_* and task_info calls stay synchronous (the thread blocks until the kernel
+ * answered, see sync-worker.ts), mach_msg returns a promise. Every argument travels as
+ * the caller wrote it and the kernel's task checks it, so results and errors are the
+ * ones an in-process emulated task gives.
+ * @module
+ */
+import type { SpaceInfoEntry } from '../emulator/space-info.js';
+import type { MachApi, MachMessage, MachMsgControl, ReceivedMessage } from '../types.js';
+import type { MethodName } from './protocol.js';
+import type { KernelSession } from './session.js';
+
+/** What the kernel says about a task it opened. */
+export interface RemoteTaskInfo {
+  handle: number;
+  self: number;
+  bootstrap: number;
+  pid: number;
+  name: string;
+  uid: number;
+  gid: number;
+  realm: string;
+}
+
+/** The synchronous MachApi calls, forwarded as CALL frames. */
+const SYNC_CALLS = [
+  'mach_host_self',
+  'mach_port_allocate',
+  'mach_port_allocate_name',
+  'mach_port_deallocate',
+  'mach_port_destroy',
+  'mach_port_mod_refs',
+  'mach_port_get_refs',
+  'mach_port_insert_right',
+  'mach_port_extract_right',
+  'mach_port_type',
+  'mach_port_names',
+  'mach_port_move_member',
+  'mach_port_insert_member',
+  'mach_port_extract_member',
+  'mach_port_get_set_status',
+  'mach_port_request_notification',
+  'mach_port_get_attributes',
+  'mach_port_set_attributes',
+  'mach_port_set_mscount',
+  'mach_port_set_seqno',
+  'mach_port_get_context',
+  'mach_port_set_context',
+  'mach_port_construct',
+  'mach_port_destruct',
+  'mach_port_guard',
+  'mach_port_unguard',
+  'mach_port_kobject',
+  'bootstrap_check_in',
+  'bootstrap_look_up',
+  'bootstrap_register',
+  'host_info',
+  'host_statistics64',
+  'task_info',
+] as const satisfies readonly (keyof MachApi & MethodName)[];
+
+type SyncCall = (typeof SYNC_CALLS)[number];
+
+export interface RemoteTask extends Pick<MachApi, SyncCall> {}
+
+/** A task of a kernel host. */
+export class RemoteTask implements MachApi {
+  /** The emulator serves this task (in another process). */
+  readonly backendName = 'emulator' as const;
+  /** The session the task belongs to (open more tasks, status, close). */
+  readonly session: KernelSession;
+  /** The task's handle in its session. */
+  readonly handle: number;
+  /** The pid in the task's audit tokens (this process's, unless chosen otherwise). */
+  readonly pid: number;
+  /** The task's name. */
+  readonly name: string;
+  /** User and group ids. */
+  readonly uid: number;
+  readonly gid: number;
+  /** The kernel (realm) the task lives in. */
+  readonly realm: string;
+  /** This task's bootstrap port (a send right to the kernel host's launchd). */
+  readonly bootstrap_port: number;
+  private readonly selfName: number;
+  private ended = false;
+
+  constructor(session: KernelSession, info: RemoteTaskInfo) {
+    this.session = session;
+    this.handle = info.handle;
+    this.selfName = info.self;
+    this.bootstrap_port = info.bootstrap;
+    this.pid = info.pid;
+    this.name = info.name;
+    this.uid = info.uid;
+    this.gid = info.gid;
+    this.realm = info.realm;
+  }
+
+  /** True once the task was terminated, or the kernel host is gone. */
+  get terminated(): boolean {
+    return this.ended || this.session.lostReason !== null;
+  }
+
+  /** The name of this task's send right to its own task port. */
+  mach_task_self(): number {
+    return this.selfName;
+  }
+
+  /** mach_msg through the kernel host (see MachApi.mach_msg). */
+  mach_msg(
+    msg: MachMessage | undefined,
+    option: number,
+    rcv_name?: number,
+    timeout?: number,
+    rcv_size?: number,
+    control?: MachMsgControl,
+  ): Promise<ReceivedMessage | undefined>;
+  mach_msg(...args: unknown[]): Promise<ReceivedMessage | undefined> {
+    return this.session.msg(this.handle, args);
+  }
+
+  /** Every name of the task's space with its rights and port state (as EmulatedTask.spaceInfo). */
+  spaceInfo(): SpaceInfoEntry[] {
+    return this.session.call(this.handle, 'spaceInfo', []) as SpaceInfoEntry[];
+  }
+
+  /** A kernel-object call answered synchronously (as EmulatedTask.kernelCall). */
+  kernelCall(request: MachMessage): ReceivedMessage {
+    return this.session.call(this.handle, 'kernelCall', [request]) as ReceivedMessage;
+  }
+
+  /**
+   * Terminate the task now, as XNU does when a process exits: its receive rights die,
+   * its send rights are released, its blocked calls end. Idempotent.
+   */
+  terminate(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.session.closeTask(this.handle);
+  }
+}
+
+for (const name of SYNC_CALLS) {
+  Object.defineProperty(RemoteTask.prototype, name, {
+    value: {
+      [name](this: RemoteTask, ...args: unknown[]): unknown {
+        return this.session.call(this.handle, name, args);
+      },
+    }[name],
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}

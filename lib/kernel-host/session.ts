@@ -1,0 +1,267 @@
+/**
+ * A client session with a kernel host: the tasks this process (or worker thread) opened
+ * there, one sequence of requests, and the mach_msg calls waiting for their replies.
+ * @module
+ */
+import { MACH_RCV_MSG, MACH_RCV_PORT_CHANGED, MACH_SEND_INVALID_DEST, MACH_SEND_MSG } from '../constants.js';
+import { MachError } from '../errors.js';
+import type { MachMessage, ReceivedMessage } from '../types.js';
+import { errorFromRecord, KernelProtocolError } from './error-codec.js';
+import { beginFrame, endFrame, parseFrame, payload, setSeq } from './frames.js';
+import { F, METHOD_ID, MSG_FLAG, type MethodName } from './protocol.js';
+import { RemoteTask, type RemoteTaskInfo } from './remote-task.js';
+import { TransportLost, type ClientTransport } from './transport.js';
+import { readValue, writeValue } from './values.js';
+
+/** Options of a task opened on a kernel host. */
+export interface RemoteTaskOptions {
+  /** The task's name (default: this process's title). */
+  name?: string;
+  /** Process id in audit tokens (default: this process's pid; `null` lets the kernel pick one). */
+  pid?: number | null;
+  /** User and group ids (default: this process's, where the platform has them). */
+  uid?: number;
+  gid?: number;
+  /** Guard-exception policy. */
+  guardPolicy?: 'default' | 'hardened';
+  /** The kernel (realm) to join; '' (default) is the host's own kernel. */
+  realm?: string;
+}
+
+/** A mach_msg call waiting for its reply. */
+interface PendingMsg {
+  resolve: (v: ReceivedMessage | undefined) => void;
+  reject: (e: unknown) => void;
+  msg: unknown;
+  option: number;
+  signal: AbortSignal | null;
+  onAbort: (() => void) | null;
+  task: number;
+}
+
+/** The error a call gets once the kernel host is gone. */
+export function kernelGone(option: number, context: string, reason: string): MachError {
+  const rcvOnly = (option & MACH_RCV_MSG) !== 0 && (option & MACH_SEND_MSG) === 0;
+  return new MachError(rcvOnly ? MACH_RCV_PORT_CHANGED : MACH_SEND_INVALID_DEST, `${context}: the kernel host is gone (${reason})`);
+}
+
+/** A session: one connection (pair) to a kernel host. */
+export class KernelSession {
+  /** The kernel instance (changes when the kernel host restarts). */
+  readonly kernelId: string;
+  /** The kernel host's process id. */
+  readonly kernelPid: number;
+  private readonly transport: ClientTransport;
+  private seq = 0;
+  private readonly pending = new Map<number, PendingMsg>();
+  private readonly lostListeners = new Set<(reason: string) => void>();
+  private lost: string | null = null;
+
+  constructor(transport: ClientTransport) {
+    this.transport = transport;
+    this.kernelId = transport.kernelId;
+    this.kernelPid = transport.kernelPid;
+    transport.onFrame = (f) => this.onFrame(f);
+    transport.onLost = (r) => this.onLost(r);
+  }
+
+  /** Why the session is gone (the kernel host exited, the connection broke), or null. */
+  get lostReason(): string | null {
+    return this.lost;
+  }
+
+  /** Call `fn` once when the session is lost. */
+  onceLost(fn: (reason: string) => void): void {
+    if (this.lost !== null) queueMicrotask(() => fn(this.lost!));
+    else this.lostListeners.add(fn);
+  }
+
+  /** Open a task (synchronous). */
+  openTask(options: RemoteTaskOptions = {}): RemoteTask {
+    if (typeof options !== 'object' || options === null) throw new TypeError('task options must be an object');
+    const o: Record<string, unknown> = {};
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+    const gid = typeof process.getgid === 'function' ? process.getgid() : undefined;
+    o.name = options.name ?? (process.title || 'node');
+    if (options.pid !== null) o.pid = options.pid ?? process.pid;
+    if ((options.uid ?? uid) !== undefined) o.uid = options.uid ?? uid;
+    if ((options.gid ?? gid) !== undefined) o.gid = options.gid ?? gid;
+    if (options.guardPolicy !== undefined) o.guardPolicy = options.guardPolicy;
+    if (options.realm !== undefined) o.realm = options.realm;
+    const info = this.request(F.OPEN_TASK, 0, 'openTask', (w) => writeValue(w, o)) as RemoteTaskInfo;
+    return new RemoteTask(this, info);
+  }
+
+  // -------------------------------------------------------------------------
+  // Requests
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    if (this.seq === 0) this.seq = 1;
+    return this.seq;
+  }
+
+  /** A synchronous request: returns the RESULT value or throws the ERROR. */
+  private request(type: number, task: number, context: string, fill: (w: ReturnType<typeof beginFrame>) => void, option = MACH_SEND_MSG): unknown {
+    if (this.lost !== null) throw kernelGone(option, context, this.lost);
+    const w = beginFrame(type, 0, task, 0);
+    fill(w);
+    const frame = endFrame(w);
+    setSeq(frame, this.nextSeq());
+    let reply: Buffer;
+    try {
+      reply = this.transport.request(frame);
+    } catch (err) {
+      if (err instanceof TransportLost) {
+        this.onLost(err.message);
+        throw kernelGone(option, context, err.message);
+      }
+      throw err;
+    }
+    const f = parseFrame(reply);
+    const value = readValue(payload(f));
+    if (f.type === F.RESULT) return value;
+    if (f.type === F.ERROR) throw errorFromRecord(value);
+    throw new KernelProtocolError(`unexpected reply frame type 0x${f.type.toString(16)}`);
+  }
+
+  /** A synchronous MachApi call of `task`. */
+  call(task: number, method: MethodName, args: unknown[]): unknown {
+    const id = METHOD_ID[method];
+    return this.request(F.CALL, task, method, (w) => {
+      w.u8(id);
+      writeValue(w, args);
+    });
+  }
+
+  /** Terminate a task. */
+  closeTask(task: number): void {
+    if (this.lost !== null) return;
+    this.request(F.CLOSE_TASK, task, 'terminate', () => {});
+  }
+
+  /** An administration request. */
+  admin(request: Record<string, unknown>): unknown {
+    return this.request(F.ADMIN, 0, `admin ${String(request.op)}`, (w) => writeValue(w, request));
+  }
+
+  /** mach_msg of `task`. */
+  msg(task: number, args: unknown[]): Promise<ReceivedMessage | undefined> {
+    const option = typeof args[1] === 'number' ? args[1] : 0;
+    if (this.lost !== null) {
+      if ((option & (MACH_SEND_MSG | MACH_RCV_MSG)) === 0) return Promise.resolve(undefined);
+      return Promise.reject(kernelGone(option, 'mach_msg', this.lost));
+    }
+    const control = args[5];
+    let signal: AbortSignal | null = null;
+    let flags = 0;
+    let sent = args;
+    if (typeof control === 'object' && control !== null && (control as { signal?: unknown }).signal instanceof AbortSignal) {
+      signal = (control as { signal: AbortSignal }).signal;
+      flags |= MSG_FLAG.SIGNAL;
+      if (signal.aborted) flags |= MSG_FLAG.ABORTED;
+      const { signal: _s, ...rest } = control as Record<string, unknown>;
+      sent = args.slice();
+      sent[5] = rest;
+    }
+    let frame: Buffer;
+    try {
+      const w = beginFrame(F.MSG, flags, task, 0, 192);
+      writeValue(w, sent);
+      frame = endFrame(w);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const seq = this.nextSeq();
+    setSeq(frame, seq);
+    return new Promise<ReceivedMessage | undefined>((resolve, reject) => {
+      const p: PendingMsg = { resolve, reject, msg: args[0], option, signal, onAbort: null, task };
+      if (signal !== null && !signal.aborted) {
+        p.onAbort = () => this.cancel(seq);
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.pending.set(seq, p);
+      if (this.pending.size === 1) this.transport.ref();
+      this.transport.post(frame);
+    });
+  }
+
+  /** Ask the kernel to abort a pending mach_msg (its reply says how it ended). */
+  private cancel(target: number): void {
+    if (this.lost !== null) return;
+    const w = beginFrame(F.CANCEL, 0, 0, this.nextSeq(), 32);
+    w.u32(target);
+    this.transport.post(endFrame(w));
+  }
+
+  // -------------------------------------------------------------------------
+  // Replies
+
+  private settle(seq: number): PendingMsg | undefined {
+    const p = this.pending.get(seq);
+    if (p === undefined) return undefined;
+    this.pending.delete(seq);
+    if (this.pending.size === 0) this.transport.unref();
+    if (p.signal !== null && p.onAbort !== null) p.signal.removeEventListener('abort', p.onAbort);
+    return p;
+  }
+
+  private onFrame(bytes: Buffer): void {
+    const f = parseFrame(bytes);
+    if (f.type !== F.MSG_RESULT && f.type !== F.MSG_ERROR) return;
+    const p = this.settle(f.seq);
+    if (p === undefined) return;
+    let value: unknown;
+    try {
+      value = readValue(payload(f));
+    } catch (err) {
+      p.reject(new KernelProtocolError(`malformed reply from the kernel host: ${(err as Error).message}`));
+      return;
+    }
+    if (f.type === F.MSG_RESULT) {
+      p.resolve(value as ReceivedMessage | undefined);
+      return;
+    }
+    const out = (value ?? {}) as { error?: { kind?: string }; rewrite?: Record<string, unknown>; requestInDetails?: boolean };
+    if (out.rewrite !== undefined) applyRewrite(p.msg, out.rewrite);
+    if (out.error?.kind === 'Aborted') {
+      p.reject(p.signal?.reason);
+      return;
+    }
+    const err = errorFromRecord(out.error);
+    if (out.requestInDetails === true && err instanceof MachError) err.details.message = p.msg;
+    p.reject(err);
+  }
+
+  private onLost(reason: string): void {
+    if (this.lost !== null) return;
+    this.lost = reason;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.transport.unref();
+    for (const p of pending) {
+      if (p.signal !== null && p.onAbort !== null) p.signal.removeEventListener('abort', p.onAbort);
+      p.reject(kernelGone(p.option, 'mach_msg', reason));
+    }
+    const listeners = [...this.lostListeners];
+    this.lostListeners.clear();
+    for (const fn of listeners) fn(reason);
+  }
+
+  /** Close the session: the kernel terminates every task it opened. */
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/** Rewrite the caller's send buffer as the kernel rewrote its copy (pseudo-receive). */
+function applyRewrite(msg: unknown, rewrite: Record<string, unknown>): void {
+  if (typeof msg !== 'object' || msg === null) return;
+  const m = msg as MachMessage;
+  if (typeof m.header === 'object' && m.header !== null) {
+    m.header.msgh_bits = rewrite.msgh_bits as number;
+    m.header.msgh_remote_port = rewrite.msgh_remote_port as number;
+    m.header.msgh_local_port = rewrite.msgh_local_port as number;
+  }
+  if ('descriptors' in rewrite) m.descriptors = rewrite.descriptors as MachMessage['descriptors'];
+}
