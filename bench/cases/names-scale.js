@@ -45,53 +45,63 @@ function inspector(inspectTask, task, names) {
   return () => inspectTask(task);
 }
 
+/**
+ * One size: a fresh Kernel and task holding `count` names; measures mach_port_names and
+ * (when available) inspectTask on it. Each size is measured on its own, the small one
+ * before the large one exists: with both alive, every major GC during the small
+ * measurement would also walk the large task's 100,000 ports and bill them to the small
+ * size.
+ */
+async function measureSize(count, cfg, lsmp, C, Kernel) {
+  const kernel = new Kernel();
+  const task = kernel.createTask({ name: `names-${count}` });
+  fillTask(task, C, count);
+  const self = task.mach_task_self();
+  let sink = 0;
+  const max = count >= 50_000 ? 200 : 1e9;
+  const bodies = {
+    names: { fn: (n) => { for (let i = 0; i < n; i++) sink += task.mach_port_names(self).names.length; }, perCall: count, max },
+  };
+  let lsmpError;
+  if (lsmp.inspectTask) {
+    try {
+      const inspect = inspector(lsmp.inspectTask, task, count);
+      bodies.lsmp = { fn: (n) => { for (let i = 0; i < n; i++) sink += inspect().ports.length; }, perCall: count, max: Math.min(max, 50) };
+    } catch (e) {
+      if (!(e instanceof Unavailable)) throw e;
+      lsmpError = e.message;
+    }
+  }
+  const r = await measureSideBySide(bodies, cfg);
+  if (sink === -1) console.error(sink);
+  return { names: r.names, lsmp: r.lsmp ?? null, lsmpError };
+}
+
 export async function run(cfg) {
   const [mNames, mLsmp] = meta;
   const small = cfg.mode === 'tiny' ? 100 : 1_000;
   const large = cfg.mode === 'tiny' ? 2_000 : 100_000;
-  let fx;
+  let emu;
   try {
-    const { Kernel, C } = await loadEmulator();
-    const ka = new Kernel();
-    const kb = new Kernel();
-    const a = ka.createTask({ name: 'names-small' });
-    const b = kb.createTask({ name: 'names-large' });
-    fillTask(a, C, small);
-    fillTask(b, C, large);
-    fx = { a, b };
+    emu = await loadEmulator();
   } catch (e) {
     if (!(e instanceof Unavailable)) throw e;
     return [scaleRow({ ...mNames, unmeasurable: e.message }), scaleRow({ ...mLsmp, unmeasurable: e.message })];
   }
-  const { a, b } = fx;
-  const selfA = a.mach_task_self();
-  const selfB = b.mach_task_self();
-  let sink = 0;
-  const names = await measureSideBySide(
-    {
-      small: { fn: (n) => { for (let i = 0; i < n; i++) sink += a.mach_port_names(selfA).names.length; }, perCall: small },
-      large: { fn: (n) => { for (let i = 0; i < n; i++) sink += b.mach_port_names(selfB).names.length; }, perCall: large, max: 200 },
-    },
-    cfg,
-  );
-  const rows = [scaleRow({ ...mNames, small: names.small, large: names.large, extra: { small_names: small, large_names: large } })];
-
+  const lsmp = {};
   try {
-    const { inspectTask, module } = await loadInspectTask();
-    const ia = inspector(inspectTask, a, small);
-    const ib = inspector(inspectTask, b, large);
-    const r = await measureSideBySide(
-      {
-        small: { fn: (n) => { for (let i = 0; i < n; i++) sink += ia().ports.length; }, perCall: small },
-        large: { fn: (n) => { for (let i = 0; i < n; i++) sink += ib().ports.length; }, perCall: large, max: 200 },
-      },
-      cfg,
-    );
-    rows.push(scaleRow({ ...mLsmp, small: r.small, large: r.large, extra: { module, small_names: small, large_names: large } }));
+    Object.assign(lsmp, await loadInspectTask());
   } catch (e) {
     if (!(e instanceof Unavailable)) throw e;
-    rows.push(scaleRow({ ...mLsmp, unmeasurable: e.message }));
+    lsmp.error = e.message;
   }
-  if (sink === -1) console.error(sink);
+  const a = await measureSize(small, cfg, lsmp, emu.C, emu.Kernel);
+  globalThis.gc?.();
+  const b = await measureSize(large, cfg, lsmp, emu.C, emu.Kernel);
+  const extra = { small_names: small, large_names: large, order: 'small size measured first, then the large one' };
+  const rows = [scaleRow({ ...mNames, small: a.names, large: b.names, extra })];
+  const lsmpError = lsmp.error ?? a.lsmpError ?? b.lsmpError;
+  if (lsmpError) rows.push(scaleRow({ ...mLsmp, unmeasurable: lsmpError }));
+  else rows.push(scaleRow({ ...mLsmp, small: a.lsmp, large: b.lsmp, extra: { ...extra, module: lsmp.module } }));
   return rows;
 }

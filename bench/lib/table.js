@@ -28,7 +28,7 @@ function metCell(row) {
 
 /** Rows as an aligned text table, followed by the notes. */
 export function formatTable(rows, machine) {
-  const head = ['benchmark', 'machport', 'spread', 'baseline', 'baseline', 'spread', 'ratio', 'target', 'met'];
+  const head = ['benchmark', 'machport', 'spread', 'baseline', 'baseline', 'spread', 'ratio', 'target', 'met', 'ratio(cpu)'];
   const lines = rows.map((r) => [
     r.name,
     fmtNs(r.machport_ns),
@@ -39,6 +39,7 @@ export function formatTable(rows, machine) {
     fmtRatio(r.ratio),
     r.target,
     metCell(r),
+    fmtRatio(r.ratio_cpu),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const fmt = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
@@ -54,6 +55,7 @@ export function formatTable(rows, machine) {
   out.push('');
   out.push('ratio: compare rows = baseline / machport (higher is better); scale rows = large size / small size (lower is better).');
   out.push('times are medians per operation; spread = ± half the interquartile range, relative to the median.');
+  out.push('ratio(cpu): the same ratio from CPU time per operation (user + system of this process), for a machine shared with other work; met uses the wall-clock ratio.');
   const notes = rows.filter((r) => r.note || r.extra);
   if (notes.length) {
     out.push('');
@@ -74,11 +76,11 @@ export function formatMarkdown(rows, machine, mode) {
     );
     out.push('');
   }
-  out.push('| benchmark | machport | spread | baseline | baseline time | spread | ratio | target | met |');
-  out.push('|---|---:|---:|---|---:|---:|---:|---|---|');
+  out.push('| benchmark | machport | spread | baseline | baseline time | spread | ratio | target | met | ratio (CPU time) |');
+  out.push('|---|---:|---:|---|---:|---:|---:|---|---|---:|');
   for (const r of rows) {
     out.push(
-      `| ${r.name} | ${fmtNs(r.machport_ns)} | ${fmtSpread(r.spread?.machport)} | ${r.baseline ?? ''} | ${fmtNs(r.baseline_ns)} | ${fmtSpread(r.spread?.baseline)} | ${fmtRatio(r.ratio)} | ${r.target.replace('>=', '≥').replace('<=', '≤')} | ${metCell(r)} |`,
+      `| ${r.name} | ${fmtNs(r.machport_ns)} | ${fmtSpread(r.spread?.machport)} | ${r.baseline ?? ''} | ${fmtNs(r.baseline_ns)} | ${fmtSpread(r.spread?.baseline)} | ${fmtRatio(r.ratio)} | ${r.target.replace('>=', '≥').replace('<=', '≤')} | ${metCell(r)} | ${fmtRatio(r.ratio_cpu)} |`,
     );
   }
   return out.join('\n');

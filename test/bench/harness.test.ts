@@ -20,6 +20,7 @@ interface Spread {
   max: number;
   rel_iqr: number;
   n: number;
+  cpu_median: number | null;
 }
 
 interface Row {
@@ -29,6 +30,7 @@ interface Row {
   baseline: string;
   baseline_ns: number | null;
   ratio: number | null;
+  ratio_cpu: number | null;
   target: string;
   target_value: number;
   met: boolean | null;
@@ -102,12 +104,16 @@ describe('bench harness (tiny mode)', () => {
       }
       expect(r.status).toBe('measured');
       expect(closeTo(r.machport_ns, median(r.samples.machport!))).toBe(true);
+      const mc = r.spread.machport!.cpu_median;
+      const bc = r.spread.baseline!.cpu_median;
       if (r.kind === 'compare') {
         expect(closeTo(r.ratio!, r.baseline_ns / r.machport_ns)).toBe(true);
         expect(r.met).toBe(r.ratio! >= r.target_value);
+        if (r.ratio_cpu !== null) expect(closeTo(r.ratio_cpu, bc! / mc!)).toBe(true);
       } else {
         expect(closeTo(r.ratio!, r.machport_ns / r.baseline_ns)).toBe(true);
         expect(r.met).toBe(r.ratio! <= r.target_value);
+        if (r.ratio_cpu !== null) expect(closeTo(r.ratio_cpu, mc! / bc!)).toBe(true);
       }
     }
   }, 120_000);
