@@ -30,7 +30,7 @@ import { kernelHostBackend } from '../kernel-host/conformance-backend.js';
  *   only in a space nobody else has touched.
  * - `invariants`: the scenario checks kernel-wide bookkeeping the emulator exposes.
  */
-export type Capability = 'peer' | 'terminate' | 'fatal-guard' | 'fresh-space' | 'invariants';
+export type Capability = 'peer' | 'terminate' | 'fatal-guard' | 'fresh-space' | 'invariants' | 'kobject-call';
 
 /** One backend of the suite. */
 export interface Backend {
@@ -119,6 +119,8 @@ const NATIVE_MISSING: Record<Capability, string | undefined> = {
   'fatal-guard': 'provokes an always-fatal EXC_GUARD: macOS would kill this process',
   'fresh-space': 'depends on name values of a fresh IPC space (dyld and libSystem already took names here)',
   invariants: 'checks emulator bookkeeping',
+  'kobject-call':
+    'sends a hand-built kernel-object call: libSystem does that through private mach_msg2 SPI, which the native backend does not use (it answers kernel routines through libSystem’s own stubs)',
 };
 
 function nativeBackend(): Backend {

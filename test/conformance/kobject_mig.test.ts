@@ -52,6 +52,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       await expectEmpty(api, reply);
       expect(status(api, reply).mps_sorights).toBe(0);
     },
+    { needs: ['kobject-call'] },
   );
 
   conformance(
@@ -68,6 +69,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       expect(e.size).toBe(36);
       expect(u32(e.body, 8)).toBe(C.KERN_FAILURE);
     },
+    { needs: ['kobject-call'] },
   );
 
   conformance(
@@ -82,6 +84,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
         expect(u32(r.body, 8) | 0).toBe(C.MIG_BAD_ID);
       }
     },
+    { needs: ['kobject-call'] },
   );
 
   conformance(
@@ -94,6 +97,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       expect(r.size).toBe(36);
       expect(u32(r.body, 8)).toBe(C.KERN_INVALID_ARGUMENT);
     },
+    { needs: ['kobject-call'] },
   );
 
   conformance(
@@ -107,6 +111,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       expect(u32(r.body, 12)).toBe(C.MACH_TASK_BASIC_INFO_COUNT);
       expect(r.size).toBe(40 + 4 * C.MACH_TASK_BASIC_INFO_COUNT);
     },
+    { needs: ['kobject-call'] },
   );
 
   conformance(
@@ -120,6 +125,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
         expect(u32(r.body, 8)).toBe(0);
       }
     },
+    { needs: ['kobject-call'] },
   );
 
   conformance(
@@ -135,6 +141,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       expect(u32(r.body, 8) | 0).toBe(C.MIG_BAD_ID);
       expect(typeOf(api, oz)).toBe(C.MACH_PORT_TYPE_DEAD_NAME);
     },
+    { needs: ['kobject-call'] },
   );
   conformance(
     'mach_port_allocate (3204) sent to the task port as a kernel-object call allocates in that space: RetCode 0 and the new name',
@@ -148,6 +155,7 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       const name = u32(r.body, 12);
       expect(typeOf(api, name)).toBe(C.MACH_PORT_TYPE_RECEIVE);
     },
+    { needs: ['kobject-call'] },
   );
 
   conformance(
@@ -163,5 +171,6 @@ suite('kernel objects: raw MIG as kernel-object calls', () => {
       expect(g.size).toBe(36);
       expect(u32(g.body, 8)).toBe(C.KERN_INVALID_ARGUMENT);
     },
+    { needs: ['kobject-call'] },
   );
 });
