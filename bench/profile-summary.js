@@ -39,9 +39,27 @@ export function summarize(profile, { top = 25, filter } = {}) {
     fn.set(key, (fn.get(key) ?? 0) + us);
     file.set(url, (file.get(url) ?? 0) + us);
   }
+  // Inclusive time: every function on the stack of a sample gets the sample's time once.
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = (n) => `${n.callFrame.functionName || '(anonymous)'}  ${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const incl = new Map();
+  for (const [id, us] of self) {
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = keyOf(byId.get(cur));
+      if (seen.has(k)) continue;
+      seen.add(k);
+      incl.set(k, (incl.get(k) ?? 0) + us);
+    }
+  }
   const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
   const lines = [`total sampled: ${(total / 1e3).toFixed(0)} ms`, '', 'self time by function:'];
   for (const [k, us] of [...fn].sort((a, b) => b[1] - a[1]).filter(([k]) => !filter || k.includes(filter)).slice(0, top)) {
+    lines.push(`${pct(us)}  ${k}`);
+  }
+  lines.push('', 'inclusive time by function (machport code only):');
+  for (const [k, us] of [...incl].sort((a, b) => b[1] - a[1]).filter(([k]) => k.includes('dist/')).slice(0, top)) {
     lines.push(`${pct(us)}  ${k}`);
   }
   lines.push('', 'self time by file:');

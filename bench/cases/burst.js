@@ -112,7 +112,12 @@ export async function run(cfg) {
       machport: r.machport,
       base: r.baseline,
       unmeasurable,
-      extra: { messages_per_burst: count, qlimit: 1024, pattern: 'batches of 1024 sends then 1024 receives' },
+      extra: {
+        messages_per_burst: count,
+        qlimit: 1024,
+        pattern: 'batches of 1024 sends then 1024 receives',
+        summary: `${count} messages per burst, in batches of 1024 sends then 1024 receives (qlimit 1024)`,
+      },
     }),
   ];
 }

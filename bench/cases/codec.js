@@ -101,6 +101,47 @@ async function codecBody() {
   };
 }
 
+/**
+ * Heap bytes per encode and per decode for schemas of 1, 5, 10 and 20 int32 fields: if
+ * a codec allocates per field, bytes per operation grow with the field count (beyond
+ * the 4 body bytes each field adds). Run after the timings (these schemas make the
+ * codec's call sites polymorphic).
+ */
+async function perFieldScan(ops) {
+  const M = await loadMessage();
+  const out = {};
+  for (const k of [1, 5, 10, 20]) {
+    const fields = {};
+    const v = {};
+    for (let i = 0; i < k; i++) {
+      fields[`f${i}`] = M.int32;
+      v[`f${i}`] = i * 1000;
+    }
+    const schema = M.defineMessage({ id: 1, fields });
+    const header = { msgh_remote_port: 0x103 };
+    const encoded = schema.encode(v, header);
+    let sink = 0;
+    const enc = (n) => {
+      for (let i = 0; i < n; i++) {
+        v.f0 = i;
+        sink += schema.encode(v, header).body.byteLength;
+      }
+    };
+    const dec = (n) => {
+      for (let i = 0; i < n; i++) sink += schema.decode(encoded).f0;
+    };
+    enc(Math.min(ops, 20_000));
+    dec(Math.min(ops, 20_000));
+    out[`int32_x${k}`] = {
+      body_bytes: encoded.body.byteLength,
+      encode_bytes_per_op: Math.round(allocationPerOp(enc, ops).bytes_per_op),
+      decode_bytes_per_op: Math.round(allocationPerOp(dec, ops).bytes_per_op),
+    };
+    if (sink === -1) console.error(sink);
+  }
+  return out;
+}
+
 export async function run(cfg) {
   const m = meta[0];
   const base = jsonBody();
@@ -127,9 +168,19 @@ export async function run(cfg) {
   }
   const extra = { heap, object: SAMPLE };
   if (codec) {
+    extra.heap_by_field_count = await perFieldScan(cfg.mode === 'tiny' ? 2_000 : 100_000);
     extra.codec = codec.describe;
     extra.with_wire_ns = r.wire.median;
     extra.with_wire_ratio = r.baseline.median / r.wire.median;
+    const f = extra.heap_by_field_count;
+    const ks = Object.keys(f);
+    extra.summary =
+      `heap per encode+decode: machport ${Math.round(heap.machport.bytes_per_op)} B, JSON ${Math.round(heap.baseline.bytes_per_op)} B; ` +
+      `with the wire step ${Math.round(extra.with_wire_ns)} ns; ` +
+      `bytes/op for ${ks.map((k) => k.replace('int32_x', '')).join('/')} int32 fields: ` +
+      `encode ${ks.map((k) => f[k].encode_bytes_per_op).join('/')}, decode ${ks.map((k) => f[k].decode_bytes_per_op).join('/')}`;
+  } else {
+    extra.summary = `heap per JSON round trip: ${Math.round(heap.baseline.bytes_per_op)} B`;
   }
   return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable, extra })];
 }

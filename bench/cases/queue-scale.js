@@ -92,6 +92,7 @@ export async function run(cfg) {
           // A queue whose dequeue cost grows with depth makes the FIRST chunk the slow
           // one, which last/first alone would hide; this catches either direction.
           max_over_min_chunk: Math.max(...perChunk) / Math.min(...perChunk),
+          summary: `ns/message by 10% chunk of the drain: ${perChunk.map((x) => Math.round(x)).join(' ')}`,
         },
       }),
     ];

@@ -56,13 +56,14 @@ export function formatTable(rows, machine) {
   out.push('ratio: compare rows = baseline / machport (higher is better); scale rows = large size / small size (lower is better).');
   out.push('times are medians per operation; spread = ± half the interquartile range, relative to the median.');
   out.push('ratio(cpu): the same ratio from CPU time per operation (user + system of this process), for a machine shared with other work; met uses the wall-clock ratio.');
-  const notes = rows.filter((r) => r.note || r.extra);
+  const notes = rows.filter((r) => r.note || r.extra?.summary);
   if (notes.length) {
     out.push('');
     for (const r of notes) {
       if (r.note) out.push(`- ${r.name}: ${r.note}`);
-      if (r.extra) out.push(`  ${r.name} details: ${JSON.stringify(r.extra)}`);
+      if (r.extra?.summary) out.push(`- ${r.name}: ${r.extra.summary}`);
     }
+    out.push('(--json has every sample and the details)');
   }
   return out.join('\n');
 }
