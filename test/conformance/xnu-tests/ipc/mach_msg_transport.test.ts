@@ -12,7 +12,7 @@
  * non-zero and accepted by mach_port_destruct, exactly the use Apple's test makes of it.
  */
 import { expect } from 'vitest';
-import type { MachApi, MachMessage, MachMsgDescriptor, OolDescriptor, OolPortsDescriptor, GuardedPortDescriptor, PortDescriptor, ReceivedMessage } from '../../../lib/types.js';
+import type { MachApi, MachMessage, MachMsgDescriptor, OolDescriptor, OolPortsDescriptor, GuardedPortDescriptor, PortDescriptor, ReceivedMessage } from '../../../../lib/types.js';
 import { conformance, expectMachError, suite } from '../../harness.js';
 import { C, msg, recv, sendOnce } from '../../helpers.js';
 import { xnuTest } from '../xnu.js';
