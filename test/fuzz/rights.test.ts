@@ -1,0 +1,37 @@
+/**
+ * Fuzz (c): random right operations — every mach_port_* call of MachApi (and the
+ * bootstrap, host and task calls) with random names (own, foreign, stale, dead, NULL,
+ * malformed), rights, dispositions, deltas (including the uref saturation edges),
+ * flavors, counts, contexts and guards, on the caller's own task or through another
+ * task's task port, with a wrong-typed argument now and then. Every call must return or
+ * throw MachError / TypeError; a TypeError must leave every space unchanged; after every
+ * call the kernel's invariants hold, and the teardown leaves nothing behind.
+ */
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { fuzz, timeoutFor } from './config.js';
+import { argsFor, rightOpArb, runRightOp } from './ops.js';
+import { orderArb, withWorld } from './world.js';
+
+describe('fuzz: random right operations', () => {
+  it(
+    'every call returns or throws MachError/TypeError; TypeError changes nothing; invariants hold',
+    async () => {
+      await fuzz(
+        'rights.random',
+        fc.asyncProperty(fc.array(rightOpArb, { minLength: 1, maxLength: 12 }), orderArb, async (ops, order) => {
+          await withWorld(async (w) => {
+            for (const [n, op] of ops.entries()) {
+              const t = w.tasks[op.task]!;
+              await runRightOp(w, t, op, argsFor(w, t, op), n);
+              w.outcomes.check();
+              w.k.checkInvariants();
+            }
+          }, order);
+        }),
+      );
+    },
+    timeoutFor(),
+  );
+});
+
