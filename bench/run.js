@@ -8,6 +8,7 @@
  *   node bench/run.js --quick         fewer, shorter samples
  *   node bench/run.js --tiny          shape only (tests): minimal samples and sizes
  *   node bench/run.js --markdown      the table as Markdown (for docs/PERFORMANCE.md)
+ *   node bench/run.js --from FILE     print a saved --json report as a table (or --markdown)
  *   node bench/run.js --list          the row names
  *
  * Each case runs in its own child process (started with --expose-gc), so one case's
@@ -15,6 +16,7 @@
  * The machport side is measured from dist/ (`npm run bench` builds it first).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -50,6 +52,7 @@ function parseArgs(argv) {
     else if (a === '--tiny') opts.mode = 'tiny';
     else if (a === '--list') opts.list = true;
     else if (a === '--markdown') opts.markdown = true;
+    else if (a === '--from') opts.from = argv[++i];
     else if (a === '--no-fork') opts.fork = false;
     else if (a === '--only') opts.only = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',').map((s) => s.trim()).filter(Boolean);
@@ -104,13 +107,21 @@ function runCaseForked(c, mode) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    process.stdout.write('usage: node bench/run.js [--json] [--only NAME[,NAME]] [--quick] [--tiny] [--markdown] [--list]\n');
+    process.stdout.write('usage: node bench/run.js [--json] [--only NAME[,NAME]] [--quick] [--tiny] [--markdown] [--from FILE] [--list]\n');
     return;
   }
   if (opts.child) {
     const rows = await runCaseHere(opts.child, opts.mode);
     // Exit explicitly: a case that failed half-way may leave ports or promises behind.
     process.stdout.write(`${RESULT_MARK}${JSON.stringify(rows)}\n`, () => process.exit(0));
+    return;
+  }
+  if (opts.from) {
+    const saved = JSON.parse(fs.readFileSync(opts.from, 'utf8'));
+    const text = opts.markdown
+      ? formatMarkdown(saved.results, saved.machine, saved.mode)
+      : `${formatTable(saved.results, saved.machine)}\n\n(${saved.mode} mode, ${Number(saved.elapsed_s).toFixed(1)} s)`;
+    process.stdout.write(`${text}\n`);
     return;
   }
   if (opts.list) {

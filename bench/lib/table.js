@@ -84,5 +84,13 @@ export function formatMarkdown(rows, machine, mode) {
       `| ${r.name} | ${fmtNs(r.machport_ns)} | ${fmtSpread(r.spread?.machport)} | ${r.baseline ?? ''} | ${fmtNs(r.baseline_ns)} | ${fmtSpread(r.spread?.baseline)} | ${fmtRatio(r.ratio)} | ${r.target.replace('>=', '≥').replace('<=', '≤')} | ${metCell(r)} | ${fmtRatio(r.ratio_cpu)} |`,
     );
   }
+  const notes = rows.filter((r) => r.note || r.extra?.summary);
+  if (notes.length) {
+    out.push('');
+    for (const r of notes) {
+      if (r.note) out.push(`- ${r.name}: ${r.note}`);
+      if (r.extra?.summary) out.push(`- ${r.name}: ${r.extra.summary}`);
+    }
+  }
   return out.join('\n');
 }
