@@ -12,13 +12,17 @@ import { PROTOCOL_VERSION } from '../kernel-host/protocol.js';
 import { defaultSocketPath } from '../kernel-host/socket-path.js';
 
 /** Usage text of `machport kernel`. */
-export const KERNEL_USAGE = `usage: machport kernel [--socket PATH] [--seed N] [--exit-with-stdin] [--quiet]
+export const KERNEL_USAGE = `usage: machport kernel [--socket PATH] [--seed N] [--max-frame BYTES] [--max-backlog BYTES]
+                      [--exit-with-stdin] [--quiet]
 
   Runs one emulated Mach kernel in this process and serves tasks of other processes over
   a Unix-domain socket. Clients join with MACHPORT_KERNEL=PATH (their default Mach API
   becomes a task of this kernel) or connectKernel(PATH) from machport/kernel-host.
   -s, --socket PATH    where to listen (default: ${defaultSocketPath()})
   --seed N             seed of the kernel's name allocation (reproducible names)
+  --max-frame BYTES    largest request a client may send (default 268435456)
+  --max-backlog BYTES  unread reply bytes at which a client that stopped reading is
+                       disconnected (default 536870912)
   --exit-with-stdin    stop when standard input closes (for a parent that spawns the kernel)
   -q, --quiet          no connect/disconnect lines
   -h, --help           this text
@@ -30,6 +34,8 @@ class UsageError extends Error {}
 interface Parsed {
   socket: string;
   seed?: number;
+  maxFrame?: number;
+  maxBacklog?: number;
   exitWithStdin: boolean;
   quiet: boolean;
   help: boolean;
@@ -50,6 +56,12 @@ function parse(args: string[]): Parsed {
       const v = a === '--seed' ? args[++i] : a.slice(7);
       if (v === undefined || !/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new UsageError(`--seed needs an integer 0..4294967295, got '${v ?? ''}'`);
       p.seed = Number(v);
+    } else if (a === '--max-frame' || a.startsWith('--max-frame=') || a === '--max-backlog' || a.startsWith('--max-backlog=')) {
+      const key = a.startsWith('--max-frame') ? '--max-frame' : '--max-backlog';
+      const v = a === key ? args[++i] : a.slice(key.length + 1);
+      if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1024 || !Number.isSafeInteger(Number(v))) throw new UsageError(`${key} needs a byte count of at least 1024, got '${v ?? ''}'`);
+      if (key === '--max-frame') p.maxFrame = Number(v);
+      else p.maxBacklog = Number(v);
     } else if (a === '--exit-with-stdin') p.exitWithStdin = true;
     else if (a === '-q' || a === '--quiet') p.quiet = true;
     else if (a === '-h' || a === '--help') p.help = true;
@@ -77,6 +89,8 @@ export async function runKernel(args: string[], out: (line: string) => void): Pr
   }
   const host = new KernelHost({
     kernelOptions: p.seed !== undefined ? { seed: p.seed } : {},
+    maxFrame: p.maxFrame,
+    hardLimit: p.maxBacklog,
     log: p.quiet ? undefined : (line) => out(`machport kernel: ${line}`),
   });
   try {

@@ -13,7 +13,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { parseFrame } from './frames.js';
 import { helloFrame, parseWelcome, reasonOf } from './handshake.js';
 import { ownedCopy } from './link.js';
-import { F, PROTOCOL_VERSION, ROLE } from './protocol.js';
+import { DEFAULT_MAX_FRAME, F, PROTOCOL_VERSION, ROLE } from './protocol.js';
 import type { ClientInfo } from './socket-transport.js';
 import { TransportLost, type ClientTransport } from './transport.js';
 
@@ -23,6 +23,7 @@ export class PortTransport implements ClientTransport {
   onLost: (reason: string) => void = () => {};
   readonly kernelId: string;
   readonly kernelPid: number;
+  readonly maxFrame: number;
   private readonly port: MessagePort;
   private readonly replies: MessagePort;
   private readonly flag: Int32Array;
@@ -49,6 +50,7 @@ export class PortTransport implements ClientTransport {
     if (w.version !== PROTOCOL_VERSION) throw new Error(`machport: joinKernel: the kernel speaks protocol ${w.version}`);
     this.kernelId = w.kernelId;
     this.kernelPid = w.pid;
+    this.maxFrame = w.maxFrame > 0 ? w.maxFrame : DEFAULT_MAX_FRAME;
     port.on('message', (m: unknown) => {
       if (!(m instanceof Uint8Array)) return;
       const bytes = Buffer.from(m.buffer, m.byteOffset, m.byteLength);

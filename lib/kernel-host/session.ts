@@ -3,7 +3,7 @@
  * there, one sequence of requests, and the mach_msg calls waiting for their replies.
  * @module
  */
-import { MACH_RCV_MSG, MACH_RCV_PORT_CHANGED, MACH_SEND_INVALID_DEST, MACH_SEND_MSG } from '../constants.js';
+import { MACH_RCV_MSG, MACH_RCV_PORT_CHANGED, MACH_SEND_INVALID_DEST, MACH_SEND_MSG, MACH_SEND_TOO_LARGE } from '../constants.js';
 import { MachError } from '../errors.js';
 import type { MachMessage, ReceivedMessage } from '../types.js';
 import { errorFromRecord, KernelProtocolError } from './error-codec.js';
@@ -101,12 +101,24 @@ export class KernelSession {
     return this.seq;
   }
 
+  /**
+   * A request larger than the kernel host takes in one frame is refused here, before
+   * anything is sent, as MACH_SEND_TOO_LARGE (the host's limit, 256 MiB by default, is
+   * above XNU's 48 MiB for inline data; it bounds inline and OOL data together).
+   */
+  private checkSize(frame: Buffer, context: string): void {
+    if (frame.length > this.transport.maxFrame) {
+      throw new MachError(MACH_SEND_TOO_LARGE, `${context}: ${frame.length} bytes exceed the kernel host's ${this.transport.maxFrame}-byte frame limit`);
+    }
+  }
+
   /** A synchronous request: returns the RESULT value or throws the ERROR. */
   private request(type: number, task: number, context: string, fill: (w: ReturnType<typeof beginFrame>) => void, option = MACH_SEND_MSG): unknown {
     if (this.lost !== null) throw kernelGone(option, context, this.lost);
     const w = beginFrame(type, 0, task, 0);
     fill(w);
     const frame = endFrame(w);
+    this.checkSize(frame, context);
     setSeq(frame, this.nextSeq());
     let reply: Buffer;
     try {
@@ -169,6 +181,7 @@ export class KernelSession {
       const w = beginFrame(F.MSG, flags, task, 0, 192);
       writeValue(w, sent);
       frame = endFrame(w);
+      this.checkSize(frame, 'mach_msg');
     } catch (err) {
       return Promise.reject(err);
     }

@@ -41,30 +41,30 @@ function openError(path: string, why: string): Error {
 }
 
 /** Check a helper note that answers an open. */
-function welcomed(path: string, note: HelperNote): { kernelId: string; kernelPid: number } {
+function welcomed(path: string, note: HelperNote): { kernelId: string; kernelPid: number; maxFrame: number } {
   if (note.kind === 'error' || note.kind === 'lost') throw openError(path, note.message);
   const frame = parseFrame(Buffer.from(note.frame.buffer, note.frame.byteOffset, note.frame.byteLength));
   if (note.kind === 'refused' || frame.type !== F.WELCOME) throw openError(path, `refused: ${reasonOf(frame)}`);
   const w = parseWelcome(frame);
   if (w.version !== PROTOCOL_VERSION) throw openError(path, `the kernel speaks protocol ${w.version}, not ${PROTOCOL_VERSION}`);
-  return { kernelId: w.kernelId, kernelPid: w.pid };
+  return { kernelId: w.kernelId, kernelPid: w.pid, maxFrame: w.maxFrame > 0 ? w.maxFrame : DEFAULT_MAX_FRAME };
 }
 
 /** A session's socket transport. */
 export class SocketTransport implements ClientTransport {
   /** Open synchronously (blocks this thread until the kernel answered the HELLO). */
   static openSync(path: string, info: ClientInfo, options: SocketOptions = {}): SocketTransport {
-    const helper = SyncHelper.get(DEFAULT_MAX_FRAME);
+    const helper = SyncHelper.get(2 * DEFAULT_MAX_FRAME);
     const sid = randomBytes(16);
     const sidHex = sid.toString('hex');
     helper.post({ op: 'open', sid: sidHex, path, hello: helloFrame(ROLE.SYNC, sid, info.pid, info.title), mode: 'sync', timeoutMs: options.timeoutMs ?? 10_000 });
     const k = welcomed(path, helper.wait(sidHex));
-    return new SocketTransport(path, sid, helper, info, k.kernelId, k.kernelPid);
+    return new SocketTransport(path, sid, helper, info, k);
   }
 
   /** Open without blocking; resolves once both connections are accepted. */
   static async open(path: string, info: ClientInfo, options: SocketOptions = {}): Promise<SocketTransport> {
-    const helper = SyncHelper.get(DEFAULT_MAX_FRAME);
+    const helper = SyncHelper.get(2 * DEFAULT_MAX_FRAME);
     const sid = randomBytes(16);
     const sidHex = sid.toString('hex');
     helper.ref();
@@ -79,7 +79,7 @@ export class SocketTransport implements ClientTransport {
       helper.unref();
     }
     const k = welcomed(path, note);
-    const t = new SocketTransport(path, sid, helper, info, k.kernelId, k.kernelPid);
+    const t = new SocketTransport(path, sid, helper, info, k);
     await t.attached;
     return t;
   }
@@ -88,30 +88,36 @@ export class SocketTransport implements ClientTransport {
   onLost: (reason: string) => void = () => {};
   readonly kernelId: string;
   readonly kernelPid: number;
+  readonly maxFrame: number;
   readonly path: string;
   /** Settles when the asynchronous connection is accepted (rejects if it is not). */
   readonly attached: Promise<void>;
   private readonly sid: string;
   private readonly helper: SyncHelper;
   private readonly sock: net.Socket;
-  private readonly cutter = new FrameCutter(DEFAULT_MAX_FRAME);
+  /** Replies carry at most a message sent in one frame, plus a trailer: leave room. */
+  private readonly cutter = new FrameCutter(2 * DEFAULT_MAX_FRAME);
   private unconfirmed: Buffer[] = [];
   private lost: string | null = null;
   private refs = 0;
   private welcomedAsync = false;
+  private attachedRef: boolean;
 
-  private constructor(path: string, sid: Buffer, helper: SyncHelper, info: ClientInfo, kernelId: string, kernelPid: number) {
+  private constructor(path: string, sid: Buffer, helper: SyncHelper, info: ClientInfo, k: { kernelId: string; kernelPid: number; maxFrame: number }) {
     this.path = path;
     this.sid = sid.toString('hex');
     this.helper = helper;
-    this.kernelId = kernelId;
-    this.kernelPid = kernelPid;
+    this.kernelId = k.kernelId;
+    this.kernelPid = k.kernelPid;
+    this.maxFrame = k.maxFrame;
     helper.listen(this.sid, (note) => {
       if (note.kind === 'lost') this.lose(note.message);
     });
     const sock = net.createConnection(path);
     this.sock = sock;
-    sock.unref();
+    // Referenced until the kernel accepted it (connectKernel awaits that), then only
+    // while mach_msg calls are pending.
+    this.attachedRef = true;
     const hello = helloFrame(ROLE.ASYNC, sid, info.pid, info.title);
     sock.write(hello);
     this.unconfirmed.push(hello);
@@ -127,6 +133,7 @@ export class SocketTransport implements ClientTransport {
             const f = parseFrame(bytes);
             if (f.type === F.WELCOME) {
               this.welcomedAsync = true;
+              this.dropAttachRef();
               settle.resolve();
               return;
             }
@@ -215,12 +222,18 @@ export class SocketTransport implements ClientTransport {
     this.onLost(reason);
   }
 
+  private dropAttachRef(): void {
+    if (!this.attachedRef) return;
+    this.attachedRef = false;
+    if (this.refs === 0) this.sock.unref();
+  }
+
   ref(): void {
-    if (this.refs++ === 0) this.sock.ref();
+    if (this.refs++ === 0 && !this.attachedRef) this.sock.ref();
   }
 
   unref(): void {
-    if (this.refs > 0 && --this.refs === 0) this.sock.unref();
+    if (this.refs > 0 && --this.refs === 0 && !this.attachedRef) this.sock.unref();
   }
 
   close(): void {

@@ -31,7 +31,8 @@ export interface ClientTransport {
   unref(): void;
   /** Close the connection; the kernel terminates the session's tasks. */
   close(): void;
-  /** The kernel's id and pid from its WELCOME. */
+  /** The kernel's id, pid and frame limit from its WELCOME. */
   readonly kernelId: string;
   readonly kernelPid: number;
+  readonly maxFrame: number;
 }
