@@ -121,3 +121,6 @@ export async function run(cfg) {
     }),
   ];
 }
+
+/** The machport body alone, for profiling (bench/profile.js). */
+export const profileBodies = { 'burst-64B': () => emulatorBurst(BYTES, 100_000) };

@@ -184,3 +184,6 @@ export async function run(cfg) {
   }
   return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable, extra })];
 }
+
+/** The machport body alone, for profiling (bench/profile.js). */
+export const profileBodies = { 'codec-5field': () => codecBody() };

@@ -105,3 +105,22 @@ export async function run(cfg) {
   else rows.push(scaleRow({ ...mLsmp, small: a.lsmp, large: b.lsmp, extra: { ...extra, module: lsmp.module } }));
   return rows;
 }
+
+/** A task of `count` names and the call to profile on it. */
+async function namesBody(count, which) {
+  const { Kernel, C } = await loadEmulator();
+  const task = new Kernel().createTask({ name: `names-${count}` });
+  fillTask(task, C, count);
+  const self = task.mach_task_self();
+  if (which === 'names') return { fn: (n) => { for (let i = 0; i < n; i++) task.mach_port_names(self); } };
+  const { inspectTask } = await loadInspectTask();
+  return { fn: (n) => { for (let i = 0; i < n; i++) inspectTask(task); } };
+}
+
+/** The machport bodies alone, for profiling (bench/profile.js). */
+export const profileBodies = {
+  'names-scale': () => namesBody(100_000, 'names'),
+  'names-scale:1000': () => namesBody(1_000, 'names'),
+  'names-scale-lsmp': () => namesBody(100_000, 'lsmp'),
+  'names-scale-lsmp:1000': () => namesBody(1_000, 'lsmp'),
+};

@@ -96,3 +96,6 @@ export async function run(cfg) {
   if (emu) await emu.close();
   return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable })];
 }
+
+/** The machport body alone, for profiling (bench/profile.js). */
+export const profileBodies = { 'pingpong-64B': () => emulatorPingPong(BYTES) };

@@ -73,3 +73,6 @@ export async function run(cfg) {
     return [scaleRow({ ...m, unmeasurable: e.message })];
   }
 }
+
+/** The machport body alone, for profiling (bench/profile.js): the 10,000-member set. */
+export const profileBodies = { 'portset-scale': () => setFixture(10_000), 'portset-scale:1': () => setFixture(1) };

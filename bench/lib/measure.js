@@ -44,18 +44,34 @@ export async function timeAndCpu(fn, n) {
 }
 
 /**
- * Finds n so that fn(n) takes about sampleMs. The calibration runs double as warm-up.
- * `max` caps n (for bodies whose operations are expensive to set up).
+ * Warms fn up and finds n so that fn(n) takes about sampleMs. Code run cold is slow for
+ * a while (interpreted, then optimized): the emulator's first thousand round trips cost
+ * up to a hundred times the warm ones, and it takes tens of thousands of operations to
+ * settle. So calls keep going, n growing, for at least warmMs; then n is re-estimated
+ * from full-size calls until two estimates agree within 25% (or maxWarmMs is spent).
+ * `max` caps n (for bodies whose operations are expensive).
  */
-export async function calibrate(fn, sampleMs, { start = 1, max = 1e9 } = {}) {
+export async function calibrate(fn, sampleMs, { start = 1, max = 1e9, warmMs = Math.max(3 * sampleMs, 30), maxWarmMs = 15 * sampleMs + 500 } = {}) {
   const want = sampleMs * 1e6;
   let n = start;
+  let spent = 0;
+  // Warm up: grow n until calls last sampleMs / 4 and warmMs has gone by.
   for (;;) {
     const ns = await timeOnce(fn, n);
-    if (ns >= want / 4 || n >= max) {
-      return Math.max(1, Math.min(max, Math.ceil((n * want) / Math.max(ns, 1))));
-    }
-    n = Math.min(max, ns < want / 100 ? n * 10 : n * 3);
+    spent += ns;
+    if (n >= max) return max;
+    if (ns >= want / 4 && spent >= warmMs * 1e6) break;
+    if (ns < want / 4) n = Math.min(max, ns < want / 100 ? n * 10 : n * 3);
+  }
+  // Settle: full-size calls until the per-operation estimate stops moving.
+  let prev = Infinity;
+  for (;;) {
+    const ns = await timeOnce(fn, n);
+    spent += ns;
+    const perOp = ns / n;
+    n = Math.max(1, Math.min(max, Math.ceil(want / Math.max(perOp, 1e-3))));
+    if (Math.abs(perOp - prev) <= 0.25 * Math.min(perOp, prev) || spent >= maxWarmMs * 1e6) return n;
+    prev = perOp;
   }
 }
 
