@@ -44,20 +44,25 @@ async function queueFixture(total, portsCount) {
     const st = t.mach_port_get_attributes(self, ports[0], C.MACH_PORT_RECEIVE_STATUS);
     if (st.mps_msgcount !== perPort) throw new Error(`queue holds ${st.mps_msgcount} messages, expected ${perPort}`);
     const chunks = [];
+    const cpu = [];
     let inChunk = 0;
+    let c0 = process.cpuUsage();
     let t0 = now();
     for (const p of ports) {
       for (let i = 0; i < perPort; i++) {
         await t.mach_msg(undefined, RCV, p);
         if (++inChunk === chunk) {
           const t1 = now();
+          const c = process.cpuUsage(c0);
           chunks.push(Number(t1 - t0) / chunk);
+          cpu.push(((c.user + c.system) * 1000) / chunk);
           inChunk = 0;
+          c0 = process.cpuUsage();
           t0 = now();
         }
       }
     }
-    return chunks;
+    return { chunks, cpu };
   };
 }
 
@@ -71,20 +76,24 @@ export async function run(cfg) {
     for (let w = 0; w < warmups; w++) await round();
     const first = [];
     const last = [];
+    const firstCpu = [];
+    const lastCpu = [];
     const all = [];
     for (let r = 0; r < rounds; r++) {
-      const chunks = await round();
+      const { chunks, cpu } = await round();
       first.push(chunks[0]);
       last.push(chunks[chunks.length - 1]);
+      firstCpu.push(cpu[0]);
+      lastCpu.push(cpu[cpu.length - 1]);
       all.push(chunks);
     }
-    const s = (xs) => ({ samples: xs, ...summarize(xs) });
+    const s = (xs, cs) => ({ samples: xs, ...summarize(xs), cpu_median: summarize(cs).median });
     const perChunk = all[0].map((_, i) => summarize(all.map((c) => c[i])).median);
     return [
       scaleRow({
         ...m,
-        small: s(first),
-        large: s(last),
+        small: s(first, firstCpu),
+        large: s(last, lastCpu),
         extra: {
           queued: total,
           ports: 2,

@@ -51,7 +51,7 @@ export async function timeAndCpu(fn, n) {
  * from full-size calls until two estimates agree within 25% (or maxWarmMs is spent).
  * `max` caps n (for bodies whose operations are expensive).
  */
-export async function calibrate(fn, sampleMs, { start = 1, max = 1e9, warmMs = Math.max(3 * sampleMs, 30), maxWarmMs = 15 * sampleMs + 500 } = {}) {
+export async function calibrate(fn, sampleMs, { start = 1, max = 1e9, warmMs = Math.max(3 * sampleMs, 30), maxWarmMs = 8 * sampleMs + 500 } = {}) {
   const want = sampleMs * 1e6;
   let n = start;
   let spent = 0;
