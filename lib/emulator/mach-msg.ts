@@ -639,6 +639,9 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
   const kernel = task.kernel;
   const space = task.space;
   p.bits = (p.bits & MACH_MSGH_BITS_USER) >>> 0;
+  // A user's 0x10000 is MACH_SEND_FILTER_NONFATAL, not the kernel's MACH_SEND_ALWAYS
+  // (xnu:osfmk/ipc/ipc_policy.c:ipc_current_user_policy keeps user bits only).
+  option &= ~MACH_SEND_ALWAYS;
   let mr = preflight(p, control.kobjectCall);
   if (mr !== MACH_MSG_SUCCESS) return mr;
   copyinHeader(space, p, headerOut);

@@ -109,6 +109,13 @@ describe('queue limit and blocking', () => {
     expectCode(() => a.mach_port_get_attributes(self, p, C.MACH_PORT_LIMITS_INFO, 0), 'KERN_FAILURE');
   });
 
+  it('a user option 0x10000 (MACH_SEND_FILTER_NONFATAL) does not bypass the queue limit', async () => {
+    const { a } = world();
+    const p = portWithSend(a);
+    for (let i = 0; i < 5; i++) await send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND));
+    await expectCode(send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND), TIMEOUT | C.MACH_SEND_FILTER_NONFATAL, 0), 'MACH_SEND_TIMED_OUT');
+  });
+
   it('send-once destinations ignore the queue limit (S43)', async () => {
     const { a } = world();
     const p = portWithSend(a);
