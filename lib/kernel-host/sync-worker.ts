@@ -149,10 +149,11 @@ export class SyncHelper {
       stdout: false,
       stderr: false,
     });
-    this.worker.unref();
     this.worker.on('message', (note: HelperNote) => this.listeners.get(note.sid)?.(note));
     this.worker.on('error', (err) => this.fail(`kernel-host helper thread failed: ${err.message}`));
     this.worker.on('exit', () => this.fail('kernel-host helper thread exited'));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.worker.unref();
   }
 
   private fail(message: string): void {
