@@ -10,10 +10,7 @@
  * sizes alike. ratio = cost at 10,000 members / cost at 1 member.
  *
  * Both sets live in the same process while the row is measured (samples alternate), so
- * the row compares the set receive itself. The 1-member set is also measured alone
- * first, before the 10,000 ports exist: a process holding 10,000 ports pays more per
- * message whatever it receives from (its garbage collections have more to do), and
- * extra.small_alone_ns / extra.ratio_vs_small_alone show that effect.
+ * the row compares the set receive itself, not the state of two different processes.
  */
 import { measureSideBySide } from '../lib/measure.js';
 import { loadEmulator, Unavailable } from '../lib/machport.js';
@@ -71,19 +68,13 @@ export async function run(cfg) {
   const large = cfg.mode === 'tiny' ? 200 : 10_000;
   try {
     const a = await setFixture(1);
-    const alone = await measureSideBySide({ small: { fn: a.fn } }, cfg);
     const b = await setFixture(large);
     const r = await measureSideBySide({ small: { fn: a.fn }, large: { fn: b.fn } }, cfg);
     const extra = {
       small_members: 1,
       large_members: large,
-      small_alone_ns: alone.small.median,
-      ratio_vs_small_alone: r.large.median / alone.small.median,
+      summary: 'both sets alive in one process, samples alternating; each op: send to a member (rotating), then time the set receive',
     };
-    extra.summary =
-      `both sets in one process: ${Math.round(r.small.median)} vs ${Math.round(r.large.median)} ns; ` +
-      `the 1-member set measured before the ${large} ports existed: ${Math.round(alone.small.median)} ns ` +
-      `(large / that = ${extra.ratio_vs_small_alone.toFixed(2)})`;
     return [scaleRow({ ...m, small: r.small, large: r.large, extra })];
   } catch (e) {
     if (!(e instanceof Unavailable)) throw e;
