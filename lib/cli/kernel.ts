@@ -109,6 +109,8 @@ export async function runKernel(args: string[], out: (line: string) => void): Pr
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       if (!p.quiet) out(`machport kernel: stopping (${why})`);
+      // Stop reading the lifeline too, or the open pipe would keep this process alive.
+      if (p.exitWithStdin) process.stdin.destroy();
       void host.close().then(() => resolve(0));
     };
     const onInt = (): void => stop('SIGINT');
