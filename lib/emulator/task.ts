@@ -45,7 +45,9 @@ import {
   MACH_RCV_TIMED_OUT,
   MACH_RCV_TIMEOUT,
   MACH_SEND_INTERRUPTED,
+  MACH_SEND_INVALID_DATA,
   MACH_SEND_INVALID_DEST,
+  MACH_SEND_INVALID_HEADER,
   MACH_SEND_INVALID_OPTIONS,
   MACH_SEND_INVALID_RIGHT,
   MACH_SEND_MSG,
@@ -736,13 +738,15 @@ export class EmulatedTask implements MachApi {
     const kernel = this.kernel;
     const replyName = this.migReplyPort();
     const replyPort = (this.space.lookup(replyName)!.object as Port);
-    // Drop anything left on the reply port by an earlier call (a late notification).
+    // Anything left on the reply port by an earlier call (a late notification) is received
+    // and thrown away, as a MIG stub's mach_msg_destroy would. Receiving into no buffer
+    // takes XNU's too-large path: the destination right is consumed as at copy-out, without
+    // a notification, and the rest is destroyed (xnu:osfmk/ipc/ipc_kmsg.c:
+    // ipc_kmsg_copyout_dest_to_user). Destroying the message undelivered instead would
+    // notify its send-once destination, this very port, again and again.
     kernel.enter(this);
     try {
-      while (replyPort.head !== null) {
-        const stale = replyPort.dequeue()!;
-        kernel.destroyKmsg(stale);
-      }
+      while (replyPort.head !== null) receiveNow(this, replyPort, 0, 0, 0);
     } finally {
       kernel.leave();
     }
@@ -761,7 +765,12 @@ export class EmulatedTask implements MachApi {
       descriptors: request.descriptors,
       body: request.body,
     };
-    this.send(msg, MACH_SEND_MSG | MACH_RCV_MSG, 0, true, true, null);
+    try {
+      this.send(msg, MACH_SEND_MSG | MACH_RCV_MSG, 0, true, true, null);
+    } catch (e) {
+      if (e instanceof MachError) this.migSendFailed(e.kr, replyPort);
+      throw e;
+    }
     kernel.enter(this);
     let mr: number;
     let reply: ReceivedMessage | null;
@@ -777,6 +786,26 @@ export class EmulatedTask implements MachApi {
     if (reply !== null && reply.header.msgh_id === MACH_NOTIFY_SEND_ONCE) throw new MachError(MIG_SERVER_DIED, 'kernelCall');
     if (mr !== MACH_MSG_SUCCESS) throw new MachError(mr, 'kernelCall', { message: reply });
     return reply!;
+  }
+
+  /**
+   * A MIG stub's send failed: unless the message never got past the header checks
+   * (MACH_SEND_INVALID_DATA / _DEST / _HEADER: the reply port is untouched and kept, as
+   * mig_put_reply_port does), libsystem's stub gives up the reply port
+   * (mig_dealloc_reply_port), which also drops a send-once notification the failed send
+   * left on it (S70). The next call allocates a fresh one.
+   */
+  private migSendFailed(kr: number, replyPort: Port): void {
+    if (kr === MACH_SEND_INVALID_DATA || kr === MACH_SEND_INVALID_DEST || kr === MACH_SEND_INVALID_HEADER) return;
+    const name = this.migReplyName;
+    this.migReplyName = MACH_PORT_NULL;
+    const e = this.dead ? undefined : this.space.lookup(name);
+    if (e === undefined || e.object !== replyPort || (e.bits & MACH_PORT_TYPE_RECEIVE) === 0) return;
+    try {
+      this.mach_port_mod_refs(this.selfName, name, MACH_PORT_RIGHT_RECEIVE, -1);
+    } catch {
+      // The name is the task's own; whatever it did to it, the call's error is what matters.
+    }
   }
 
   /** This task's MIG reply port (a receive right in its space), allocated on first use. */

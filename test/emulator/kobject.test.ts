@@ -156,6 +156,39 @@ describe('kernel objects', () => {
     k.checkInvariants();
   });
 
+  it('a kernel call whose send fails in the body gives up its MIG reply port, and the next call works (S70)', () => {
+    const { k, a } = world();
+    const kp = k.createKobjectPort(TOY_IKOT, toy([]));
+    const name = k.copyoutRight(a, kp, C.MACH_MSG_TYPE_MAKE_SEND);
+    const before = a.kernelCall(request(name, 1000, 1)).header.msgh_local_port;
+    const bare = port(a); // a receive right without send: COPY_SEND of it is invalid
+    const req = request(name, 1000);
+    const bad = { ...req, header: { ...req.header, msgh_bits: (req.header.msgh_bits | C.MACH_MSGH_BITS_COMPLEX) >>> 0 }, descriptors: [{ type: 0 as const, name: bare, disposition: C.MACH_MSG_TYPE_COPY_SEND }] };
+    expectKr(() => a.kernelCall(bad), 'MACH_SEND_INVALID_RIGHT');
+    // mig_dealloc_reply_port: the old reply port, with the send-once notification the
+    // failed send left on it, is gone.
+    expect(gone(a, before)).toBe(true);
+    const r = a.kernelCall(request(name, 1000, 7));
+    expect(word(r.body, 12)).toBe(8);
+    expect(r.header.msgh_local_port).not.toBe(before);
+    k.checkInvariants();
+  });
+
+  it('a stale message on the MIG reply port is received and dropped without a new notification', () => {
+    const { k, a } = world();
+    const kp = k.createKobjectPort(TOY_IKOT, toy([]));
+    const name = k.copyoutRight(a, kp, C.MACH_MSG_TYPE_MAKE_SEND);
+    const mig = a.kernelCall(request(name, 1000, 1)).header.msgh_local_port;
+    // Leave two messages on the reply port, each addressed with a send-once right to it:
+    // destroying them undelivered would notify the same port again, forever.
+    for (let i = 0; i < 2; i++) void send(a, msg(mig, C.MACH_MSG_TYPE_MAKE_SEND_ONCE, { id: 77 }));
+    expect(status(a, mig).mps_msgcount).toBe(2);
+    expect(word(a.kernelCall(request(name, 1000, 2)).body, 12)).toBe(3);
+    expect(status(a, mig).mps_msgcount).toBe(0);
+    expect(status(a, mig).mps_sorights).toBe(0);
+    k.checkInvariants();
+  });
+
   it('service helpers: copyoutRight, copyinRight, makeRight, releaseRight, createPort', () => {
     const k = new Kernel({ seed: 5 });
     const t = k.createTask();
