@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import type { EmulatedTask } from '../../lib/emulator/index.js';
-import { stat } from './config.js';
-import { C, descDispArb, f2WouldHang, int32Arb, pickArb, receivePickArb, sendPickArb, tick, u32Arb, type Pick, type World } from './world.js';
+import { C, descDispArb, int32Arb, pickArb, receivePickArb, sendPickArb, tick, u32Arb, type Pick, type World } from './world.js';
 
 export const CALLS = [
   'mach_port_allocate',
@@ -46,8 +45,6 @@ export const CALLS = [
 ] as const;
 export type CallName = (typeof CALLS)[number];
 
-/** Calls that go through the task's MIG reply port (EmulatedTask.kernelCall). */
-const KERNEL_CALLS = new Set<CallName>(['host_info', 'task_info', 'bootstrap_look_up', 'bootstrap_check_in', 'bootstrap_register']);
 
 /** Values of the wrong JS type for any parameter (numbers, bigints, booleans, objects alike). */
 export const BAD_VALUES: unknown[] = [undefined, null, '1', '0x103', 1.5, NaN, Infinity, -Infinity, 2 ** 32, -(2 ** 31) - 1, 2 ** 53, 10n, {}, [], true, () => 1, Symbol('s')];
@@ -193,10 +190,6 @@ export async function runRightOp(w: World, t: EmulatedTask, op: RightOp, args: u
     return;
   }
   if (process.env.FUZZ_TRACE) (await import('node:fs')).appendFileSync(process.env.FUZZ_TRACE, `${what} ${JSON.stringify(args, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'symbol' || typeof v === 'function' ? String(v) : v))}\n`);
-  if (KERNEL_CALLS.has(op.call) && f2WouldHang(t)) {
-    stat('skipped: F2');
-    return;
-  }
   const before = snapshot(w);
   const fn = (t as unknown as Record<string, (...a: unknown[]) => unknown>)[op.call]!;
   const r = w.outcomes.call(what, () => fn.apply(t, args));

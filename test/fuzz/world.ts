@@ -393,20 +393,6 @@ function wrap(what: string, e: unknown): Error {
   return err;
 }
 
-/**
- * Known emulator bug F2 (test/faults/FINDINGS.md): a task's next kernel call (bootstrap_*,
- * host_info, task_info) loops forever when a message is left on its MIG reply port (a
- * send-once notification after a kernel call whose send failed in the body). The fuzz
- * steers around it until it is fixed; remove this with the fix.
- */
-export function f2WouldHang(t: EmulatedTask): boolean {
-  if (t.terminated) return false;
-  const name = (t as unknown as { migReplyName: number }).migReplyName;
-  if (!name) return false;
-  const e = t.space.lookup(name);
-  return e !== undefined && e.object !== null && (e.object as Port).head !== null;
-}
-
 /** Let the kernel's promise chains run (microtasks, then one macrotask turn). */
 export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
