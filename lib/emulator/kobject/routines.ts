@@ -56,9 +56,16 @@ function portName(v: unknown, what: string): number {
   return v;
 }
 
-/** Check a flavor argument: an integer (C's host_flavor_t / task_flavor_t is 32-bit), else TypeError. */
+/**
+ * Check a flavor argument: C's host_flavor_t / task_flavor_t is 32 bits (integer_t /
+ * natural_t, xnu:osfmk/mach/host_info.h, task_info.h), so an integer that does not fit
+ * 32 bits (either spelling) is a wrong argument — TypeError, as NativeApi does — rather
+ * than silently truncated (FINDINGS F3).
+ */
 function flavorOf(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError('flavor must be an integer');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+    throw new TypeError('flavor must be an integer that fits 32 bits');
+  }
   return v | 0;
 }
 
