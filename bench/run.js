@@ -37,6 +37,7 @@ export const CASES = [
   { file: 'queue-scale.js', rows: ['queue-scale'] },
   { file: 'names-scale.js', rows: ['names-scale', 'names-scale-lsmp'] },
   { file: 'native-overhead.js', rows: ['native-overhead'] },
+  { file: 'kernel-host.js', rows: ['kernel-host-rtt-64B'] },
 ];
 
 const RESULT_MARK = '@@bench-result@@';
