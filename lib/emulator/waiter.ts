@@ -34,8 +34,40 @@ export function armTimer(holder: TimerHolder, ms: number, fire: () => void): voi
   holder.timer = setTimeout(() => armTimer(holder, ms - MAX_TIMER_DELAY, fire), MAX_TIMER_DELAY);
 }
 
+/**
+ * What both kinds of blocked thread hold: a timeout, the caller's abort signal with our
+ * listener on it, and whether the wait is settled.
+ */
+abstract class Waiter implements TimerHolder {
+  /** The timeout, when one runs. */
+  timer: ReturnType<typeof setTimeout> | null = null;
+  /** The caller's abort signal and our listener on it. */
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
+  /** Settled (handed a message, a result or an error); no longer on any queue. */
+  done = false;
+
+  /** Stop the timer and the abort listener. */
+  disarm(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.signal !== null && this.onAbort !== null) this.signal.removeEventListener('abort', this.onAbort);
+    this.signal = null;
+    this.onAbort = null;
+  }
+}
+
+/** Take `w` off a port's or set's list of waiters, if it is still on it. */
+function removeWaiter<W>(list: W[] | null, w: W): void {
+  if (list === null) return;
+  const i = list.indexOf(w);
+  if (i >= 0) list.splice(i, 1);
+}
+
 /** A thread blocked in mach_msg's receive half. */
-export class RcvWaiter {
+export class RcvWaiter extends Waiter {
   /** The receiving task. */
   readonly task: EmulatedTask;
   /** The mach_msg options (MACH_RCV_LARGE, trailer elements, …). */
@@ -50,13 +82,6 @@ export class RcvWaiter {
   readonly resolve: (msg: ReceivedMessage) => void;
   /** Settles the caller's promise with an error. */
   readonly reject: (err: unknown) => void;
-  /** The receive timeout, when one runs. */
-  timer: ReturnType<typeof setTimeout> | null = null;
-  /** The caller's abort signal and our listener on it. */
-  signal: AbortSignal | null = null;
-  onAbort: (() => void) | null = null;
-  /** Settled (handed a message or an error); no longer on any queue. */
-  done = false;
   /** The message handed over, if any. */
   kmsg: Kmsg | null = null;
   /** The port the message came from. */
@@ -80,6 +105,7 @@ export class RcvWaiter {
     resolve: (msg: ReceivedMessage) => void,
     reject: (err: unknown) => void,
   ) {
+    super();
     this.task = task;
     this.object = object;
     this.option = option;
@@ -91,21 +117,7 @@ export class RcvWaiter {
 
   /** Remove this waiter from its port's or set's list (timeout, abort). */
   unlink(): void {
-    const list = this.object.rcvWaiters;
-    if (list === null) return;
-    const i = list.indexOf(this);
-    if (i >= 0) list.splice(i, 1);
-  }
-
-  /** Stop the timer and the abort listener. */
-  disarm(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.signal !== null && this.onAbort !== null) this.signal.removeEventListener('abort', this.onAbort);
-    this.signal = null;
-    this.onAbort = null;
+    removeWaiter(this.object.rcvWaiters, this);
   }
 
   /** Settle with `state` and no message; the kernel finishes it after the current operation. */
@@ -136,7 +148,7 @@ export function failReceiveWaiters(waiters: RcvWaiter[], state: number): void {
 }
 
 /** A thread blocked in mach_msg's send half on a full queue. */
-export class SendWaiter {
+export class SendWaiter extends Waiter {
   /** The sending task. */
   readonly task: EmulatedTask;
   /** The copied-in message. */
@@ -151,13 +163,6 @@ export class SendWaiter {
   readonly resolve: () => void;
   /** Settles the send with an error. */
   readonly reject: (err: unknown) => void;
-  /** The send timeout, when one runs. */
-  timer: ReturnType<typeof setTimeout> | null = null;
-  /** The caller's abort signal and our listener on it. */
-  signal: AbortSignal | null = null;
-  onAbort: (() => void) | null = null;
-  /** Settled. */
-  done = false;
 
   /** A blocked send of `kmsg` to `port` by `task`. */
   constructor(
@@ -169,6 +174,7 @@ export class SendWaiter {
     resolve: () => void,
     reject: (err: unknown) => void,
   ) {
+    super();
     this.task = task;
     this.kmsg = kmsg;
     this.port = port;
@@ -180,21 +186,7 @@ export class SendWaiter {
 
   /** Remove this waiter from its port's list. */
   unlink(): void {
-    const list = this.port.sendWaiters;
-    if (list === null) return;
-    const i = list.indexOf(this);
-    if (i >= 0) list.splice(i, 1);
-  }
-
-  /** Stop the timer and the abort listener. */
-  disarm(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.signal !== null && this.onAbort !== null) this.signal.removeEventListener('abort', this.onAbort);
-    this.signal = null;
-    this.onAbort = null;
+    removeWaiter(this.port.sendWaiters, this);
   }
 
   /**
