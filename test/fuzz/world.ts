@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import * as C from '../../lib/constants.js';
 import { MachError } from '../../lib/errors.js';
 import { stat } from './config.js';
-import { Kernel, type EmulatedTask, type Port } from '../../lib/emulator/index.js';
+import { EmulatedNotifyd, Kernel, type EmulatedTask, type Port } from '../../lib/emulator/index.js';
 import type { MachMessage, MachMsgDescriptor, ReceivedMessage } from '../../lib/types.js';
 
 export { C };
@@ -462,7 +462,10 @@ export class World {
   static async create(extraTasks = 0): Promise<World> {
     // FUZZ_FRESH_KERNEL=1: a new kernel for every case (to replay a case on its own).
     if (process.env.FUZZ_FRESH_KERNEL) shared = null;
-    shared ??= new Kernel({ seed: 0x5eed });
+    if (shared === null) {
+      shared = new Kernel({ seed: 0x5eed });
+      EmulatedNotifyd.of(shared); // the system's notifyd, as launchd would have started it
+    }
     const w = new World(shared, extraTasks);
     await w.populate();
     shared.checkInvariants();
