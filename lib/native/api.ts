@@ -262,19 +262,20 @@ export class NativeApi implements MachApi {
   }
 
   mach_port_insert_member(task: task_t, name: mach_port_name_t, pset: mach_port_name_t): void {
-    const t = u32(task, 'task');
-    const n = u32(name, 'name');
-    const p = u32(pset, 'pset');
-    this.guards.member(t, n, p, 'mach_port_insert_member');
-    check(this.addon.mach_port_insert_member(t, n, p), 'mach_port_insert_member');
+    this.setMember('mach_port_insert_member', task, name, pset);
   }
 
   mach_port_extract_member(task: task_t, name: mach_port_name_t, pset: mach_port_name_t): void {
+    this.setMember('mach_port_extract_member', task, name, pset);
+  }
+
+  /** insert_member / extract_member: the same checks and guard pre-check, then the call. */
+  private setMember(call: 'mach_port_insert_member' | 'mach_port_extract_member', task: task_t, name: mach_port_name_t, pset: mach_port_name_t): void {
     const t = u32(task, 'task');
     const n = u32(name, 'name');
     const p = u32(pset, 'pset');
-    this.guards.member(t, n, p, 'mach_port_extract_member');
-    check(this.addon.mach_port_extract_member(t, n, p), 'mach_port_extract_member');
+    this.guards.member(t, n, p, call);
+    check(this.addon[call](t, n, p), call);
   }
 
   mach_port_get_set_status(task: task_t, name: mach_port_name_t): mach_port_name_t[] {
