@@ -71,6 +71,13 @@ export function tempSocketPath(tag = 'test'): string {
  * of its stdin closes (this process exiting, even by SIGKILL), and is killed on exit.
  */
 export async function startKernelHost(options: { args?: string[]; socket?: string; quiet?: boolean } = {}): Promise<KernelChild & { lines: string[] }> {
+  const k = spawnKernelHost(options);
+  await k.ready;
+  return k;
+}
+
+/** As {@link startKernelHost}, without waiting: `ready` settles once it listens. */
+export function spawnKernelHost(options: { args?: string[]; socket?: string; quiet?: boolean } = {}): KernelChild & { lines: string[]; ready: Promise<void> } {
   const socket = options.socket ?? tempSocketPath('kernel');
   const args = [path.join(root, 'bin', 'machport.js'), 'kernel', '--socket', socket, '--exit-with-stdin', ...(options.quiet === false ? [] : ['--quiet']), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -105,11 +112,12 @@ export async function startKernelHost(options: { args?: string[]; socket?: strin
   (child.stdin as unknown as { unref?: () => void }).unref?.();
   (child.stdout as unknown as { unref?: () => void }).unref?.();
   (child.stderr as unknown as { unref?: () => void }).unref?.();
-  await ready;
+  ready.catch(() => undefined);
   return {
     socket,
     child,
     lines,
+    ready,
     stop: async () => {
       process.off('exit', kill);
       if (child.exitCode !== null || child.signalCode !== null) return;
