@@ -30,17 +30,18 @@ export const PROPERTIES = {
 
 export type PropertyName = keyof typeof PROPERTIES;
 
-function envInt(name: string): number | undefined {
+function envInt(name: string, min: number): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${v}`);
   return n;
 }
 
 /** FUZZ_RUNS, when the long mode is on. */
-export const LONG_RUNS = envInt('FUZZ_RUNS');
-const SEED = envInt('FUZZ_SEED');
+export const LONG_RUNS = envInt('FUZZ_RUNS', 0);
+/** FUZZ_SEED: fast-check's seed (any 32-bit integer, as its failure reports print them). */
+const SEED = envInt('FUZZ_SEED', -0x80000000);
 
 /** N split by share, largest remainder first, so the counts add up to exactly N. */
 function split(total: number): Record<PropertyName, number> {

@@ -125,7 +125,11 @@ const property = fc.asyncProperty(fc.array(kopArb, { minLength: 1, maxLength: 6 
       if (op.path === 'kernelCall') {
         w.outcomes.call(what, () => t.kernelCall(msg));
       } else {
-        const reply = t.mach_port_allocate(t.mach_task_self(), C.MACH_PORT_RIGHT_RECEIVE);
+        // (A request may have moved the task's own task-port send right away: third-party
+        // processes' control ports are movable, reference §1.14. Then this fails too.)
+        const made = w.outcomes.call(`step ${n} reply port`, () => t.mach_port_allocate(t.mach_task_self(), C.MACH_PORT_RIGHT_RECEIVE));
+        if (!made.ok) continue;
+        const reply = made.value;
         header.msgh_bits = (header.msgh_bits | (C.MACH_MSG_TYPE_MAKE_SEND_ONCE << 8)) >>> 0;
         (msg.header as { msgh_local_port?: number }).msgh_local_port = reply;
         w.outcomes.track(what, t.mach_msg(msg, C.MACH_SEND_MSG | C.MACH_RCV_MSG | C.MACH_RCV_TIMEOUT, reply, 0, op.rcvSize, { kobjectCall: op.kobjectCall }));
