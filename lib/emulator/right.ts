@@ -206,12 +206,7 @@ export function rightDestroy(space: Space, name: number, entry: Entry, checkGuar
     space.dealloc(entry);
     return KERN_SUCCESS;
   }
-  if (type === MACH_PORT_TYPE_PORT_SET) {
-    const pset = entry.object as PortSet;
-    space.dealloc(entry);
-    pset.destroy();
-    return KERN_SUCCESS;
-  }
+  if (type === MACH_PORT_TYPE_PORT_SET) return destroyPortSet(space, entry);
   const port = portOf(entry);
   if (!port.active) {
     // A right for a dead port not converted yet: just drop the name.
@@ -246,6 +241,45 @@ export function rightDestroy(space: Space, name: number, entry: Entry, checkGuar
   return KERN_SUCCESS;
 }
 
+/** Free a port-set name and destroy the set (ipc_right_destroy, _dealloc and _delta alike). */
+function destroyPortSet(space: Space, entry: Entry): number {
+  const pset = entry.object as PortSet;
+  space.dealloc(entry);
+  pset.destroy();
+  return KERN_SUCCESS;
+}
+
+/**
+ * Release the live send-once right under `name` (ipc_right_dealloc and ipc_right_delta
+ * alike): free the entry, send the send-once notification, then a port-deleted
+ * notification to a request registered on the name.
+ */
+function releaseSendOnce(space: Space, name: number, entry: Entry, port: Port): number {
+  const request = requestCancel(port, entry);
+  space.dealloc(entry);
+  notifySendOnce(port);
+  if (request !== null) notifyPortDeleted(request, name);
+  return KERN_SUCCESS;
+}
+
+/**
+ * Take the last send reference off `entry` (ipc_right_delta and ipc_right_copyin's
+ * MOVE_SEND alike): a name that also holds the receive right keeps it with no send bits
+ * and no urefs; otherwise the name is freed. Returns the cancelled request, if any, for
+ * the caller to notify. The caller accounts for srights.
+ */
+function takeLastSend(space: Space, port: Port, entry: Entry): Port | null {
+  if ((entry.bits & MACH_PORT_TYPE_RECEIVE) !== 0) {
+    entry.bits &= ~MACH_PORT_TYPE_SEND;
+    entry.urefs = 0;
+    return null;
+  }
+  const request = requestCancel(port, entry);
+  space.sendHash.delete(port);
+  space.dealloc(entry);
+  return request;
+}
+
 /** Drop one dead-name reference (the dead_name: label of ipc_right_dealloc). */
 function deallocDeadName(space: Space, entry: Entry): number {
   if (entry.urefs === 1) space.dealloc(entry);
@@ -260,22 +294,14 @@ function deallocDeadName(space: Space, entry: Entry): number {
  */
 export function rightDealloc(space: Space, name: number, entry: Entry): number {
   switch (entry.type) {
-    case MACH_PORT_TYPE_PORT_SET: {
-      const pset = entry.object as PortSet;
-      space.dealloc(entry);
-      pset.destroy();
-      return KERN_SUCCESS;
-    }
+    case MACH_PORT_TYPE_PORT_SET:
+      return destroyPortSet(space, entry);
     case MACH_PORT_TYPE_DEAD_NAME:
       return deallocDeadName(space, entry);
     case MACH_PORT_TYPE_SEND_ONCE: {
       const port = portOf(entry);
       if (rightCheck(space, port, entry, false)) return deallocDeadName(space, entry);
-      const request = requestCancel(port, entry);
-      space.dealloc(entry);
-      notifySendOnce(port);
-      if (request !== null) notifyPortDeleted(request, name);
-      return KERN_SUCCESS;
+      return releaseSendOnce(space, name, entry, port);
     }
     case MACH_PORT_TYPE_SEND: {
       const port = portOf(entry);
@@ -356,10 +382,7 @@ export function rightDelta(space: Space, name: number, entry: Entry, right: numb
       }
       if (delta === 0) return KERN_SUCCESS;
       if (delta !== -1) return invalidValue(space, name);
-      const pset = entry.object as PortSet;
-      space.dealloc(entry);
-      pset.destroy();
-      return KERN_SUCCESS;
+      return destroyPortSet(space, entry);
     }
     case MACH_PORT_RIGHT_RECEIVE: {
       if ((bits & MACH_PORT_TYPE_RECEIVE) === 0) {
@@ -385,11 +408,7 @@ export function rightDelta(space: Space, name: number, entry: Entry, right: numb
       }
       if (delta > 0 || delta < -1) return invalidValue(space, name);
       if (delta === 0) return KERN_SUCCESS;
-      const request = requestCancel(port, entry);
-      space.dealloc(entry);
-      notifySendOnce(port);
-      if (request !== null) notifyPortDeleted(request, name);
-      return KERN_SUCCESS;
+      return releaseSendOnce(space, name, entry, port);
     }
     case MACH_PORT_RIGHT_DEAD_NAME: {
       if ((bits & IE_SEND_RIGHTS) !== 0) {
@@ -449,15 +468,7 @@ function applyUrefsDelta(space: Space, name: number, entry: Entry, delta: number
       return KERN_SUCCESS;
     }
     port.srights--;
-    let request: Port | null = null;
-    if ((entry.bits & MACH_PORT_TYPE_RECEIVE) !== 0) {
-      entry.bits &= ~MACH_PORT_TYPE_SEND;
-      entry.urefs = 0;
-    } else {
-      request = requestCancel(port, entry);
-      space.sendHash.delete(port);
-      space.dealloc(entry);
-    }
+    const request = takeLastSend(space, port, entry);
     if (port.srights === 0) port.emitNoSenders();
     if (request !== null) notifyPortDeleted(request, name);
   } else if (delta !== 0) {
@@ -664,14 +675,7 @@ export function rightCopyin(
       let request: Port | null = null;
       if (entry.urefs === moves) {
         // The entry's own send right moves into the message.
-        if ((bits & MACH_PORT_TYPE_RECEIVE) !== 0) {
-          entry.bits = bits & ~MACH_PORT_TYPE_SEND;
-          entry.urefs = 0;
-        } else {
-          request = requestCancel(port, entry);
-          space.sendHash.delete(port);
-          space.dealloc(entry);
-        }
+        request = takeLastSend(space, port, entry);
       } else {
         port.copySend();
         if (entry.urefs < MACH_PORT_UREFS_MAX) entry.urefs -= moves;
