@@ -23,16 +23,7 @@ import {
 } from '../../lib/message/index.js';
 import type { ReceivedMessage } from '../../lib/types.js';
 import { hex, toHex } from './hex.js';
-
-function kr(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MachError) return e.kr;
-    throw e;
-  }
-  return 0;
-}
+import { kr } from './kr.js';
 
 /** host_info as mach_host.defs declares it: routine 0 of subsystem 200. */
 const host_info = defineRoutine({

@@ -11,7 +11,6 @@ import {
   MIG_BAD_ID,
   MIG_TYPE_ERROR,
 } from '../../lib/constants.js';
-import { MachError } from '../../lib/errors.js';
 import {
   array,
   asReceived,
@@ -37,16 +36,7 @@ import {
   varString,
 } from '../../lib/message/index.js';
 import { hex, toHex } from './hex.js';
-
-function kr(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MachError) return e.kr;
-    throw e;
-  }
-  return 0;
-}
+import { kr } from './kr.js';
 
 describe('defineMessage: inline layout (MIG: NDR, each argument padded to 4, variable data trimmed)', () => {
   const schema = defineMessage({

@@ -15,20 +15,10 @@ import {
   MACH_SEND_MSG_TOO_SMALL,
   MACH_SEND_TOO_LARGE,
 } from '../../lib/constants.js';
-import { MachError } from '../../lib/errors.js';
 import { decodeSendBuffer, encodeMessage } from '../../lib/message/index.js';
 import type { MachMsgDescriptor } from '../../lib/types.js';
 import { hex } from './hex.js';
-
-function kr(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MachError) return e.kr;
-    throw e;
-  }
-  return 0;
-}
+import { kr } from './kr.js';
 
 /** A header word block with the given bits. */
 function header(bits: number, size = 0): Uint8Array {
