@@ -108,6 +108,7 @@ export async function runKernel(args: string[], out: (line: string) => void): Pr
       stopping = true;
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
       if (!p.quiet) out(`machport kernel: stopping (${why})`);
       // Stop reading the lifeline too, or the open pipe would keep this process alive.
       if (p.exitWithStdin) process.stdin.destroy();
@@ -115,8 +116,10 @@ export async function runKernel(args: string[], out: (line: string) => void): Pr
     };
     const onInt = (): void => stop('SIGINT');
     const onTerm = (): void => stop('SIGTERM');
+    const onHup = (): void => stop('SIGHUP');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
     if (p.exitWithStdin) {
       process.stdin.on('end', () => stop('standard input closed'));
       process.stdin.on('close', () => stop('standard input closed'));
