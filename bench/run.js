@@ -149,13 +149,12 @@ async function main() {
   }
   const elapsed_s = (Date.now() - t0) / 1000;
   machine.loadavg_1m_at_end = Number(os.loadavg()[0].toFixed(2));
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ machine, mode: opts.mode, elapsed_s, results }, null, 2)}\n`);
-  } else if (opts.markdown) {
-    process.stdout.write(`${formatMarkdown(results, machine, opts.mode)}\n`);
-  } else {
-    process.stdout.write(`${formatTable(results, machine)}\n\n(${opts.mode} mode, ${elapsed_s.toFixed(1)} s)\n`);
-  }
+  let text;
+  if (opts.json) text = JSON.stringify({ machine, mode: opts.mode, elapsed_s, results }, null, 2);
+  else if (opts.markdown) text = formatMarkdown(results, machine, opts.mode);
+  else text = `${formatTable(results, machine)}\n\n(${opts.mode} mode, ${elapsed_s.toFixed(1)} s)`;
+  // With --no-fork, a case may leave ports or timers behind: exit once the report is out.
+  process.stdout.write(`${text}\n`, () => process.exit(0));
 }
 
 main().catch((e) => {
