@@ -159,6 +159,13 @@ export class KernelHost implements SessionHost {
     return session;
   }
 
+  /**
+   * Create a task for `session` in the kernel of `options.realm` (default `''`), creating
+   * that realm on first use and recording the session as one of its users. Only `name`,
+   * `pid`, `uid`, `gid` and `guardPolicy` reach `Kernel.createTask`. Throws TypeError for
+   * a non-string realm, and whatever `createTask` throws (a realm created for the failed
+   * call is dropped again).
+   */
   openTask(session: HostSession, options: Record<string, unknown>): { task: EmulatedTask; realm: string } {
     const realm = options.realm ?? '';
     if (typeof realm !== 'string') throw new TypeError('realm must be a string');
@@ -179,6 +186,7 @@ export class KernelHost implements SessionHost {
     }
   }
 
+  /** A task of `realm` ended: drop the realm if nothing uses it any more (never the default realm). */
   taskEnded(realm: string): void {
     this.reap(realm);
   }
@@ -195,6 +203,12 @@ export class KernelHost implements SessionHost {
     }
   }
 
+  /**
+   * Answer an ADMIN request: `status` returns {@link status}, `invariants` runs the
+   * realm's `checkInvariants()` (throwing what it throws), `drop-realm` drops a realm
+   * other than `''` (see {@link dropRealm}). Throws TypeError for an unknown op, a
+   * missing realm or an attempt to drop the default one. Any session may ask.
+   */
   admin(_session: HostSession, req: Record<string, unknown>): unknown {
     const realm = req.realm ?? '';
     if (typeof realm !== 'string') throw new TypeError('realm must be a string');
@@ -223,6 +237,10 @@ export class KernelHost implements SessionHost {
     this.realmUsers.delete(realm);
   }
 
+  /**
+   * Called by a session once it has ended (its tasks already terminated): unregister it,
+   * log the disconnect, and drop the realms it leaves unused.
+   */
   sessionEnded(session: HostSession, reason: string): void {
     if (this.portSessions.delete(session) || this.sessions.get(session.id) === session) {
       this.sessions.delete(session.id);

@@ -25,14 +25,20 @@ export class SocketLink implements Link {
     this.socket = socket;
   }
 
+  /**
+   * Queue one frame on the socket. Never blocks: what the client has not read stays in
+   * the socket's buffer (see {@link backlog}). Dropped once the socket is destroyed.
+   */
   write(frame: Buffer): void {
     if (!this.socket.destroyed) this.socket.write(frame);
   }
 
+  /** Bytes in the socket's write buffer, not yet taken by the client; the session drops a client past its `hardLimit`. */
   get backlog(): number {
     return this.socket.writableLength;
   }
 
+  /** End the socket gracefully; destroy it after a 1 s grace period in case the client never reads to the end. */
   close(): void {
     if (!this.socket.destroyed) this.socket.end();
     // A client that does not read may never let end() finish: destroy after a grace period.
@@ -55,6 +61,10 @@ export class PortLink implements Link {
     this.port = port;
   }
 
+  /**
+   * Post a copy of the frame (its buffer transferred, so the caller keeps `frame`) on the
+   * worker's port, in order. Dropped if the port is closed (the session is ending).
+   */
   write(frame: Buffer): void {
     const u = ownedCopy(frame);
     try {
@@ -64,10 +74,12 @@ export class PortLink implements Link {
     }
   }
 
+  /** Always 0: a MessagePort exposes no unread backlog. */
   get backlog(): number {
     return 0;
   }
 
+  /** Close the port; the worker's transport sees it close and is lost. */
   close(): void {
     this.port.close();
   }
@@ -87,6 +99,11 @@ export class PortSyncLink implements Link {
     this.flag = flag;
   }
 
+  /**
+   * Post a synchronous reply (a copy, its buffer transferred) on the reply port, then bump
+   * the shared counter and `Atomics.notify`, waking the worker blocked in `Atomics.wait`.
+   * The counter is bumped even if the port is closed, so the worker never stays blocked.
+   */
   write(frame: Buffer): void {
     const u = ownedCopy(frame);
     try {
@@ -109,6 +126,7 @@ export class PortSyncLink implements Link {
     Atomics.notify(this.flag, 0);
   }
 
+  /** Always 0: a MessagePort exposes no unread backlog. */
   get backlog(): number {
     return 0;
   }

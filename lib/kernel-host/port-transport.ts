@@ -80,6 +80,11 @@ export class PortTransport implements ClientTransport {
     }
   }
 
+  /**
+   * Post a frame on the port without waiting; frames arrive in the order posted, so a
+   * later synchronous request sees this one processed first. A copy is transferred (the
+   * caller keeps `frame`). A no-op once the transport is lost; a closed port loses it.
+   */
   post(frame: Buffer): void {
     if (this.lost !== null) return;
     const u = ownedCopy(frame);
@@ -90,6 +95,13 @@ export class PortTransport implements ClientTransport {
     }
   }
 
+  /**
+   * Post a request on the port and block this thread in `Atomics.wait` until the kernel's
+   * thread has posted the reply on the reply port. Throws {@link TransportLost} if the
+   * transport is already lost, the kernel's thread goes away, or it answers
+   * PROTOCOL_ERROR (the transport is then lost too). Must not be called from the
+   * kernel's own thread: it would wait for itself.
+   */
   request(frame: Buffer): Buffer {
     if (this.lost !== null) throw new TransportLost(this.lost);
     this.post(frame);
@@ -111,14 +123,20 @@ export class PortTransport implements ClientTransport {
     this.onLost(reason);
   }
 
+  /** Keep the process alive (counted: one per pending mach_msg); the port is referenced while the count is above 0. */
   ref(): void {
     if (this.refs++ === 0) this.port.ref();
   }
 
+  /** Undo one {@link ref}; at 0 the port no longer keeps the process alive. Extra calls are ignored. */
   unref(): void {
     if (this.refs > 0 && --this.refs === 0) this.port.unref();
   }
 
+  /**
+   * Close both ports and report the loss (`onLost('closed by the client')`); the kernel's
+   * thread sees the port close and ends the session, terminating its tasks. Idempotent.
+   */
   close(): void {
     this.lose('closed by the client');
   }

@@ -167,6 +167,12 @@ export class SocketTransport implements ClientTransport {
     return this.lost;
   }
 
+  /**
+   * Write a frame on the asynchronous connection without waiting. While the connection
+   * is still connecting or has unflushed bytes, the frame is kept as unconfirmed so that
+   * a later synchronous request can hand it to the helper too (the kernel drops
+   * duplicates by sequence number). A no-op once the transport is lost.
+   */
   post(frame: Buffer): void {
     if (this.lost !== null) return;
     const sock = this.sock;
@@ -175,6 +181,14 @@ export class SocketTransport implements ClientTransport {
     else this.unconfirmed.length = 0;
   }
 
+  /**
+   * Send a request and block this thread until its reply arrives on the synchronous
+   * connection. The request goes on the asynchronous connection when that is connected
+   * and fully flushed; otherwise it and every unconfirmed frame before it go to the
+   * helper, which writes them on the synchronous connection (also when the request
+   * itself did not flush at once). Throws {@link TransportLost} if the transport is or
+   * becomes lost, including on a PROTOCOL_ERROR reply.
+   */
   request(frame: Buffer): Buffer {
     if (this.lost !== null) throw new TransportLost(this.lost);
     const sock = this.sock;
@@ -228,14 +242,24 @@ export class SocketTransport implements ClientTransport {
     if (this.refs === 0) this.sock.unref();
   }
 
+  /**
+   * Keep the process alive (counted: one per pending mach_msg). Until the kernel has
+   * accepted the asynchronous connection, the socket is referenced regardless.
+   */
   ref(): void {
     if (this.refs++ === 0 && !this.attachedRef) this.sock.ref();
   }
 
+  /** Undo one {@link ref}; at 0 (once attached) the socket no longer keeps the process alive. Extra calls are ignored. */
   unref(): void {
     if (this.refs > 0 && --this.refs === 0 && !this.attachedRef) this.sock.unref();
   }
 
+  /**
+   * Close both connections (the helper drops the synchronous one) and report the loss
+   * (`onLost('closed by the client')`); the kernel ends the session and terminates its
+   * tasks. Idempotent.
+   */
   close(): void {
     this.lose('closed by the client');
   }

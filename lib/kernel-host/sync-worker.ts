@@ -178,6 +178,7 @@ export class SyncHelper {
     if (this.refs++ === 0) this.worker.ref();
   }
 
+  /** Undo one {@link ref}; at 0 the helper thread no longer keeps the process alive. Calls must pair with ref(). */
   unref(): void {
     if (--this.refs === 0) this.worker.unref();
   }

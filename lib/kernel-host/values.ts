@@ -123,35 +123,41 @@ export class Writer {
     this.buf = next;
   }
 
+  /** Append one byte. */
   u8(v: number): void {
     this.ensure(1);
     this.buf[this.pos++] = v;
   }
 
+  /** Append a u16, little endian. */
   u16(v: number): void {
     this.ensure(2);
     this.buf.writeUInt16LE(v, this.pos);
     this.pos += 2;
   }
 
+  /** Append a u32, little endian (`v >>> 0`: negative values wrap). */
   u32(v: number): void {
     this.ensure(4);
     this.buf.writeUInt32LE(v >>> 0, this.pos);
     this.pos += 4;
   }
 
+  /** Append an i32, little endian. */
   i32(v: number): void {
     this.ensure(4);
     this.buf.writeInt32LE(v, this.pos);
     this.pos += 4;
   }
 
+  /** Append an f64, little endian. */
   f64(v: number): void {
     this.ensure(8);
     this.buf.writeDoubleLE(v, this.pos);
     this.pos += 8;
   }
 
+  /** Append raw bytes (no length prefix). */
   bytes(b: Uint8Array): void {
     this.ensure(b.byteLength);
     this.buf.set(b, this.pos);
@@ -197,11 +203,13 @@ export class Reader {
     if (this.pos + n > this.end) throw new DecodeError(`payload truncated: need ${n} bytes at offset ${this.pos} of ${this.end}`);
   }
 
+  /** Read one byte. Throws {@link DecodeError} past the end. */
   u8(): number {
     this.need(1);
     return this.buf[this.pos++]!;
   }
 
+  /** Read a u16, little endian. Throws {@link DecodeError} past the end. */
   u16(): number {
     this.need(2);
     const v = this.buf.readUInt16LE(this.pos);
@@ -209,6 +217,7 @@ export class Reader {
     return v;
   }
 
+  /** Read a u32, little endian. Throws {@link DecodeError} past the end. */
   u32(): number {
     this.need(4);
     const v = this.buf.readUInt32LE(this.pos);
@@ -216,6 +225,7 @@ export class Reader {
     return v;
   }
 
+  /** Read an i32, little endian. Throws {@link DecodeError} past the end. */
   i32(): number {
     this.need(4);
     const v = this.buf.readInt32LE(this.pos);
@@ -223,6 +233,7 @@ export class Reader {
     return v;
   }
 
+  /** Read an f64, little endian. Throws {@link DecodeError} past the end. */
   f64(): number {
     this.need(8);
     const v = this.buf.readDoubleLE(this.pos);
@@ -239,6 +250,10 @@ export class Reader {
     return out;
   }
 
+  /**
+   * Read a u32 byte length, then that many bytes of UTF-8 (invalid sequences become
+   * U+FFFD). Throws {@link DecodeError} past the end.
+   */
   string(): string {
     const n = this.u32();
     this.need(n);
