@@ -54,9 +54,7 @@ export function mqueuePost(port: Port, kmsg: Kmsg): void {
     const needed = kmsg.size + w.trailerSize;
     if (w.rcvSize < needed) {
       if ((w.option & MACH_RCV_LARGE) !== 0) {
-        w.msize = kmsg.size;
-        w.port = port;
-        w.fail(MACH_RCV_TOO_LARGE);
+        w.failTooLarge(port, kmsg.size);
         continue;
       }
       w.deliver(kmsg, port, takeSeqno(port), MACH_RCV_TOO_LARGE);
@@ -153,9 +151,7 @@ export function mqueueAddToSet(port: Port, pset: PortSet): void {
     let state = MACH_MSG_SUCCESS;
     if (w.rcvSize < needed) {
       if ((w.option & MACH_RCV_LARGE) !== 0) {
-        w.msize = kmsg.size;
-        w.port = port;
-        w.fail(MACH_RCV_TOO_LARGE);
+        w.failTooLarge(port, kmsg.size);
         continue;
       }
       state = MACH_RCV_TOO_LARGE;

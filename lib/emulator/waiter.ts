@@ -8,6 +8,7 @@
  * the timeout / abort signal fires.
  * @module
  */
+import { MACH_RCV_TOO_LARGE } from '../constants.js';
 import type { MachMessage, ReceivedMessage } from '../types.js';
 import type { Kmsg } from './kmsg.js';
 import type { Port } from './port.js';
@@ -127,6 +128,16 @@ export class RcvWaiter extends Waiter {
     this.disarm();
     this.state = state;
     this.task.kernel.deferDelivery(this);
+  }
+
+  /**
+   * The message queued on `port` needs more than the buffer and the receive has
+   * MACH_RCV_LARGE: settle with MACH_RCV_TOO_LARGE and its `size`, the message staying queued.
+   */
+  failTooLarge(port: Port, size: number): void {
+    this.msize = size;
+    this.port = port;
+    this.fail(MACH_RCV_TOO_LARGE);
   }
 
   /** Hand over a message (state MACH_MSG_SUCCESS or MACH_RCV_TOO_LARGE without RCV_LARGE). */
