@@ -115,6 +115,11 @@ export interface RawInfo {
   words: number[];
 }
 
+/** The answer for a flavor without a decoder: the words the kernel returned. */
+function rawInfo(flavor: number, words: Int32Array): RawInfo {
+  return { flavor, count: words.length, words: Array.from(words) };
+}
+
 /** mach_port_space_info's table, one slot per entry (free slots have type 0). */
 export interface SpaceInfo {
   info: { iis_genno_mask: number; iis_table_size: number; iis_table_next: number; iis_tree_size: number; iis_tree_small: number; iis_tree_hash: number };
@@ -443,7 +448,7 @@ export class NativeApi implements MachApi {
     check(kr, 'host_info');
     const w = words ?? new Int32Array(0);
     if (f === C.HOST_BASIC_INFO) return decodeHostBasicInfo(w, w.length);
-    return { flavor: f, count: w.length, words: Array.from(w) } satisfies RawInfo as unknown as host_basic_info;
+    return rawInfo(f, w) as unknown as host_basic_info;
   }
 
   host_statistics64(host: mach_port_name_t, flavor: number): vm_statistics64 {
@@ -453,7 +458,7 @@ export class NativeApi implements MachApi {
     check(kr, 'host_statistics64');
     const w = words ?? new Int32Array(0);
     if (f === C.HOST_VM_INFO64) return decodeVmStatistics64(w, w.length);
-    return { flavor: f, count: w.length, words: Array.from(w) } satisfies RawInfo as unknown as vm_statistics64;
+    return rawInfo(f, w) as unknown as vm_statistics64;
   }
 
   task_info(task: task_t, flavor: number): mach_task_basic_info | Record<string, unknown> {
@@ -477,7 +482,7 @@ export class NativeApi implements MachApi {
       case C.TASK_AUDIT_TOKEN:
         return decodeAuditToken(w) as unknown as Record<string, unknown>;
       default:
-        return { flavor: f, count: w.length, words: Array.from(w) } satisfies RawInfo;
+        return rawInfo(f, w) as unknown as Record<string, unknown>;
     }
   }
 
