@@ -21,7 +21,6 @@ import {
   kernelWith,
   mach_port_type,
   message,
-  names,
   poll,
   portOf,
   receive,
