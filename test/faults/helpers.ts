@@ -126,7 +126,7 @@ export function rights(t: EmulatedTask): string[] {
     .sort();
 }
 
-/** The names of `t` that the kernel created for it at task creation (self, bootstrap). */
+/** mach_port_type of a name in `t`'s own space. */
 export function mach_port_type(t: EmulatedTask, name: number): number {
   return t.mach_port_type(self(t), name);
 }
