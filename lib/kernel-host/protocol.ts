@@ -85,11 +85,8 @@ export const MSG_FLAG = {
   ABORTED: 0x02,
 } as const;
 
-/**
- * The synchronous calls, by method id (the CALL frame's first payload byte). The order
- * is part of the protocol.
- */
-export const METHODS = [
+/** The MachApi calls a remote task forwards as CALL frames, in protocol order. */
+export const MACH_API_CALLS = [
   'mach_host_self',
   'mach_port_allocate',
   'mach_port_allocate_name',
@@ -123,9 +120,13 @@ export const METHODS = [
   'host_info',
   'host_statistics64',
   'task_info',
-  'spaceInfo',
-  'kernelCall',
 ] as const;
+
+/**
+ * The synchronous calls, by method id (the CALL frame's first payload byte). The order
+ * is part of the protocol: the MachApi calls, then the kernel host's own.
+ */
+export const METHODS = [...MACH_API_CALLS, 'spaceInfo', 'kernelCall'] as const;
 
 /** A method name of {@link METHODS}. */
 export type MethodName = (typeof METHODS)[number];

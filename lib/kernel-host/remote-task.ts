@@ -9,7 +9,7 @@
  */
 import type { SpaceInfoEntry } from '../emulator/space-info.js';
 import type { MachApi, MachMessage, MachMsgControl, ReceivedMessage } from '../types.js';
-import type { MethodName } from './protocol.js';
+import { MACH_API_CALLS, type MethodName } from './protocol.js';
 import type { KernelSession } from './session.js';
 
 /** What the kernel says about a task it opened. */
@@ -25,41 +25,7 @@ export interface RemoteTaskInfo {
 }
 
 /** The synchronous MachApi calls, forwarded as CALL frames. */
-const SYNC_CALLS = [
-  'mach_host_self',
-  'mach_port_allocate',
-  'mach_port_allocate_name',
-  'mach_port_deallocate',
-  'mach_port_destroy',
-  'mach_port_mod_refs',
-  'mach_port_get_refs',
-  'mach_port_insert_right',
-  'mach_port_extract_right',
-  'mach_port_type',
-  'mach_port_names',
-  'mach_port_move_member',
-  'mach_port_insert_member',
-  'mach_port_extract_member',
-  'mach_port_get_set_status',
-  'mach_port_request_notification',
-  'mach_port_get_attributes',
-  'mach_port_set_attributes',
-  'mach_port_set_mscount',
-  'mach_port_set_seqno',
-  'mach_port_get_context',
-  'mach_port_set_context',
-  'mach_port_construct',
-  'mach_port_destruct',
-  'mach_port_guard',
-  'mach_port_unguard',
-  'mach_port_kobject',
-  'bootstrap_check_in',
-  'bootstrap_look_up',
-  'bootstrap_register',
-  'host_info',
-  'host_statistics64',
-  'task_info',
-] as const satisfies readonly (keyof MachApi & MethodName)[];
+const SYNC_CALLS = MACH_API_CALLS satisfies readonly (keyof MachApi & MethodName)[];
 
 type SyncCall = (typeof SYNC_CALLS)[number];
 
