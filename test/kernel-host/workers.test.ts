@@ -120,6 +120,8 @@ describe('kernel host: worker threads', () => {
         catch (e) { parentPort.postMessage(e.code); }
       });`;
     const worker = new Worker(code, { eval: true, workerData: { transport, lib: `file://${path.join(root, 'test', 'kernel-host', 'fixtures', 'lib.mjs')}` }, transferList: [transport] });
+    // Listen for the exit before the worker can reach it: it exits right after answering.
+    const exited = new Promise((r) => worker.once('exit', r));
     const messages: unknown[] = [];
     worker.on('message', (m) => messages.push(m));
     await until(() => messages.includes('joined'), 20_000, 'the worker to join');
@@ -127,7 +129,7 @@ describe('kernel host: worker threads', () => {
     worker.postMessage('go');
     await until(() => messages.length === 2, 20_000, 'the worker’s answer');
     expect(messages[1]).toBe('MACH_SEND_INVALID_DEST');
-    await new Promise((r) => worker.once('exit', r));
+    await exited;
   });
 });
 
