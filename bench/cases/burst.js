@@ -11,8 +11,7 @@
  * then port2's listener counts them in. Reported per message.
  */
 import { MessageChannel } from 'node:worker_threads';
-import { measureSideBySide } from '../lib/measure.js';
-import { Unavailable } from '../lib/machport.js';
+import { measureAgainstBaseline } from '../lib/measure.js';
 import { serverClient } from '../lib/emu.js';
 import { compareRow } from '../lib/rows.js';
 
@@ -89,29 +88,13 @@ async function emulatorBurst(bytes, count) {
 export async function run(cfg) {
   const m = meta[0];
   const count = cfg.mode === 'tiny' ? 2000 : 100_000;
-  const base = messageChannelBurst(BYTES, count);
-  let emu = null;
-  let unmeasurable;
-  try {
-    emu = await emulatorBurst(BYTES, count);
-  } catch (e) {
-    if (!(e instanceof Unavailable)) throw e;
-    unmeasurable = e.message;
-  }
-  const bodies = { baseline: { fn: base.fn, perCall: count, max: 20 } };
-  if (emu) bodies.machport = { fn: emu.fn, perCall: count, max: 20 };
-  let r;
-  try {
-    r = await measureSideBySide(bodies, cfg);
-  } finally {
-    }
-  base.close();
+  const r = await measureAgainstBaseline(messageChannelBurst(BYTES, count), () => emulatorBurst(BYTES, count), cfg, { perCall: count, max: 20 });
   return [
     compareRow({
       ...m,
       machport: r.machport,
       base: r.baseline,
-      unmeasurable,
+      unmeasurable: r.unmeasurable,
       extra: {
         messages_per_burst: count,
         qlimit: 1024,

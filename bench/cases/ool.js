@@ -6,8 +6,7 @@
  * 4 KiB ArrayBuffer each way (postMessage(buf, [buf])).
  */
 import { MessageChannel } from 'node:worker_threads';
-import { measureSideBySide } from '../lib/measure.js';
-import { Unavailable } from '../lib/machport.js';
+import { measureAgainstBaseline } from '../lib/measure.js';
 import { serverClient, runServer, stopServer } from '../lib/emu.js';
 import { compareRow } from '../lib/rows.js';
 
@@ -93,25 +92,9 @@ export async function emulatorOol(bytes) {
 export async function run(cfg) {
   const m = meta[0];
   const base = messageChannelTransfer(BYTES);
-  let emu = null;
-  let unmeasurable;
-  try {
-    emu = await emulatorOol(BYTES);
-  } catch (e) {
-    if (!(e instanceof Unavailable)) throw e;
-    unmeasurable = e.message;
-  }
-  const bodies = { baseline: { fn: base.fn } };
-  if (emu) bodies.machport = { fn: emu.fn };
-  let r;
-  try {
-    r = await measureSideBySide(bodies, cfg);
-  } finally {
-    }
+  const r = await measureAgainstBaseline(base, () => emulatorOol(BYTES), cfg);
   if (!base.check()) throw new Error('MessageChannel transfer baseline lost its buffer');
-  base.close();
-  if (emu) await emu.close();
-  return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable })];
+  return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable: r.unmeasurable })];
 }
 
 /** The machport body alone, for profiling (bench/profile.js). */

@@ -5,8 +5,7 @@
  * receiver echoing what it got).
  */
 import { MessageChannel } from 'node:worker_threads';
-import { measureSideBySide } from '../lib/measure.js';
-import { Unavailable } from '../lib/machport.js';
+import { measureAgainstBaseline } from '../lib/measure.js';
 import { serverClient, runServer, stopServer } from '../lib/emu.js';
 import { compareRow } from '../lib/rows.js';
 
@@ -76,25 +75,8 @@ export async function emulatorPingPong(bytes) {
 
 export async function run(cfg) {
   const m = meta[0];
-  const base = messageChannelPingPong(BYTES);
-  let emu = null;
-  let unmeasurable;
-  try {
-    emu = await emulatorPingPong(BYTES);
-  } catch (e) {
-    if (!(e instanceof Unavailable)) throw e;
-    unmeasurable = e.message;
-  }
-  const bodies = { baseline: { fn: base.fn } };
-  if (emu) bodies.machport = { fn: emu.fn };
-  let r;
-  try {
-    r = await measureSideBySide(bodies, cfg);
-  } finally {
-    }
-  base.close();
-  if (emu) await emu.close();
-  return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable })];
+  const r = await measureAgainstBaseline(messageChannelPingPong(BYTES), () => emulatorPingPong(BYTES), cfg);
+  return [compareRow({ ...m, machport: r.machport, base: r.baseline, unmeasurable: r.unmeasurable })];
 }
 
 /** The machport body alone, for profiling (bench/profile.js). */

@@ -5,6 +5,7 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { Unavailable } from './machport.js';
 import { summarize } from './stats.js';
 
 const now = () => process.hrtime.bigint();
@@ -161,4 +162,31 @@ export function allocationPerOp(fn, n) {
     scavenges,
     full_gcs: fullGcs,
   };
+}
+
+/**
+ * Measure a machport body against its baseline, side by side. `openMachport()` gives the
+ * machport side `{ fn, close }`, or throws Unavailable, in which case the result carries
+ * the reason as `unmeasurable` and only the baseline is timed. `sample` adds per-body
+ * options (perCall, max). Both sides are closed whatever happens.
+ * Returns `{ machport, baseline, unmeasurable }`.
+ */
+export async function measureAgainstBaseline(base, openMachport, cfg, sample = {}) {
+  let emu = null;
+  let unmeasurable;
+  try {
+    try {
+      emu = await openMachport();
+    } catch (e) {
+      if (!(e instanceof Unavailable)) throw e;
+      unmeasurable = e.message;
+    }
+    const bodies = { baseline: { fn: base.fn, ...sample } };
+    if (emu) bodies.machport = { fn: emu.fn, ...sample };
+    const r = await measureSideBySide(bodies, cfg);
+    return { machport: r.machport, baseline: r.baseline, unmeasurable };
+  } finally {
+    base.close();
+    if (emu) await emu.close?.();
+  }
 }
