@@ -200,4 +200,26 @@ suite('bootstrap', () => {
     },
     { needs: ['peer'] },
   );
+
+  conformance(
+    'a service name of 128 bytes or more, or with a NUL, is refused with KERN_INVALID_ARGUMENT before anything is sent',
+    'launchd:src/job_types.defs (name_t = c_string[128]); xnu:libsyscall/mach/mig_strncpy.c (the stub would truncate); crashpad:util/mach/bootstrap.cc (refuses ≥ 128)',
+    ({ api }) => {
+      const base = uniqueServiceName('long');
+      const long = base + 'x'.repeat(C.BOOTSTRAP_MAX_NAME_LEN - base.length);
+      expect(new TextEncoder().encode(long).length).toBe(C.BOOTSTRAP_MAX_NAME_LEN);
+      for (const call of ['bootstrap_check_in', 'bootstrap_look_up'] as const) {
+        const err = expectMachError(() => api[call](api.bootstrap_port, long), 'KERN_INVALID_ARGUMENT');
+        expect(err.message).toMatch(/128 bytes/);
+        expectMachError(() => api[call](api.bootstrap_port, `${base}\0tail`), 'KERN_INVALID_ARGUMENT');
+      }
+      expectMachError(() => api.bootstrap_register(api.bootstrap_port, long, portWithSend(api)), 'KERN_INVALID_ARGUMENT');
+      // Nothing was checked in under the 127-byte prefix the stub would have sent.
+      expectMachError(() => api.bootstrap_look_up(api.bootstrap_port, long.slice(0, C.BOOTSTRAP_MAX_NAME_LEN - 1)), 'BOOTSTRAP_UNKNOWN_SERVICE');
+      // 127 bytes is the longest name that fits a name_t with its NUL, and works.
+      const fits = long.slice(0, C.BOOTSTRAP_MAX_NAME_LEN - 1);
+      const rcv = api.bootstrap_check_in(api.bootstrap_port, fits);
+      expect(api.bootstrap_look_up(api.bootstrap_port, fits)).toBe(rcv);
+    },
+  );
 });

@@ -7,6 +7,8 @@
  * @module
  */
 import {
+  BOOTSTRAP_MAX_NAME_LEN,
+  KERN_INVALID_ARGUMENT,
   MACH_MSG_PORT_DESCRIPTOR,
   MACH_MSG_TYPE_COPY_SEND,
   MACH_MSG_TYPE_MAKE_SEND_ONCE,
@@ -32,9 +34,19 @@ function portName(v: unknown, what: string): number {
   return v;
 }
 
-/** A service name argument: a string, else TypeError. */
-function serviceName(v: unknown): Uint8Array {
-  if (typeof v !== 'string') throw new TypeError('service_name must be a string');
+/**
+ * A service name argument: a string, else TypeError. A name of BOOTSTRAP_MAX_NAME_LEN UTF-8
+ * bytes or more, or one holding a NUL, is refused with KERN_INVALID_ARGUMENT before anything
+ * is sent: liblaunch's stub would cut it to 127 bytes (mig_strncpy into a name_t) and
+ * silently check in or look up another name. Refusing is what crashpad does
+ * (util/mach/bootstrap.cc) and what the native backend does, so both backends agree.
+ */
+function serviceName(v: unknown, call: string): Uint8Array {
+  if (typeof v !== 'string') throw new TypeError(`${call}: service_name must be a string`);
+  const bytes = new TextEncoder().encode(v);
+  if (bytes.length >= BOOTSTRAP_MAX_NAME_LEN || bytes.includes(0)) {
+    throw new MachError(KERN_INVALID_ARGUMENT, `${call}: service names must be shorter than ${BOOTSTRAP_MAX_NAME_LEN} bytes and contain no NUL (launchd would truncate)`);
+  }
   return serviceNameBytes(v);
 }
 
@@ -66,7 +78,7 @@ function portFromReply(reply: ReceivedMessage, id: number, size: number, disposi
 /** bootstrap_check_in(bp, name) = check_in2(bp, name, 0): the receive right for `name`. */
 export function bootstrapCheckIn(task: EmulatedTask, bp: number, name: string): number {
   const b = portName(bp, 'bp');
-  const body = new MigWriter().ndr().cString(serviceName(name), 128).u64(0n).finish();
+  const body = new MigWriter().ndr().cString(serviceName(name, 'bootstrap_check_in'), 128).u64(0n).finish();
   const reply = task.kernelCall({ header: header(b, JOB_MIG.check_in2), body });
   return portFromReply(reply, JOB_MIG.check_in2, JOB_REPLY_SIZE.check_in2, MACH_MSG_TYPE_PORT_RECEIVE, 'bootstrap_check_in');
 }
@@ -74,7 +86,7 @@ export function bootstrapCheckIn(task: EmulatedTask, bp: number, name: string): 
 /** bootstrap_look_up(bp, name) = look_up2(bp, name, 0, 0): a send right for `name`. */
 export function bootstrapLookUp(task: EmulatedTask, bp: number, name: string): number {
   const b = portName(bp, 'bp');
-  const body = new MigWriter().ndr().cString(serviceName(name), 128).u32(0).bytes(new Uint8Array(16)).u64(0n).finish();
+  const body = new MigWriter().ndr().cString(serviceName(name, 'bootstrap_look_up'), 128).u32(0).bytes(new Uint8Array(16)).u64(0n).finish();
   const reply = task.kernelCall({ header: header(b, JOB_MIG.look_up2), body });
   return portFromReply(reply, JOB_MIG.look_up2, JOB_REPLY_SIZE.look_up2, MACH_MSG_TYPE_PORT_SEND, 'bootstrap_look_up');
 }
@@ -86,7 +98,7 @@ export function bootstrapLookUp(task: EmulatedTask, bp: number, name: string): n
 export function bootstrapRegister(task: EmulatedTask, bp: number, name: string, sp: number): void {
   const b = portName(bp, 'bp');
   const s = portName(sp, 'sp');
-  const body = new MigWriter().ndr().cString(serviceName(name), 128).u64(0n).finish();
+  const body = new MigWriter().ndr().cString(serviceName(name, 'bootstrap_register'), 128).u64(0n).finish();
   const reply = task.kernelCall({
     header: header(b, JOB_MIG.register2, true),
     descriptors: [{ type: MACH_MSG_PORT_DESCRIPTOR, name: s, disposition: MACH_MSG_TYPE_COPY_SEND }],
