@@ -15,6 +15,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports)
   RegisterKernelInfo(env, exports);
   RegisterNotify(env, exports);
   RegisterIntrospection(env, exports);
+  RegisterBench(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
 }
 

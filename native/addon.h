@@ -62,6 +62,7 @@ void RegisterBootstrap(Napi::Env env, Napi::Object exports);
 void RegisterKernelInfo(Napi::Env env, Napi::Object exports);
 void RegisterNotify(Napi::Env env, Napi::Object exports);
 void RegisterIntrospection(Napi::Env env, Napi::Object exports);
+void RegisterBench(Napi::Env env, Napi::Object exports);  // bench.cc: a benchmark hook, not Mach API
 
 inline void Export(Napi::Env env, Napi::Object exports, const char *name, Napi::Function::Callback fn) {
   exports.Set(name, Napi::Function::New(env, fn, name));
