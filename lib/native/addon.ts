@@ -95,6 +95,11 @@ export interface NativeAddon {
   proc_listpids(): Int32Array;
   proc_name(pid: number): string;
   audit_token_to_pid(token: Uint32Array): number;
+
+  // bench.cc: a benchmark hook, not Mach API. Optional: an addon built before it existed
+  // loads all the same.
+  /** `iterations` send+receive round trips of a `bytes`-byte body to a port of its own, timed in C: [kr, ns per round trip]. */
+  bench_mach_msg_round_trip?(iterations: number, bytes: number): [Kr, number];
 }
 
 /** The package root: lib/native/ (sources, under vitest) and dist/native/ (built) are both two levels down. */

@@ -84,6 +84,10 @@ export function serviceName(v: unknown, call: string): string {
   return v;
 }
 
+/** The bench hook's limits (native/bench.cc checks the same). */
+const BENCH_MAX_ITERATIONS = 10_000_000;
+const BENCH_MAX_BODY_BYTES = 65_536;
+
 function check(kr: number, call: string, details?: Record<string, unknown>): void {
   if (kr !== C.KERN_SUCCESS) throw new MachError(kr, call, details);
 }
@@ -586,6 +590,43 @@ export class NativeApi implements MachApi {
   /** proc_name: a process's short name ('' when it cannot be read). */
   proc_name(pid: number): string {
     return this.addon.proc_name(i32(pid, 'pid'));
+  }
+
+  // -------------------------------------------------------------------------
+  // Benchmark hook (bench/cases/native-overhead.js)
+
+  /**
+   * A benchmark hook, not Mach API: `iterations` round trips timed entirely in C inside the
+   * addon (native/bench.cc), each the two mach_msg calls this backend makes for
+   * `mach_msg(msg, MACH_SEND_MSG | MACH_RCV_MSG, port)` with a simple message of a
+   * `bytes`-byte body: a send (COPY_SEND to a port of its own, MACH_SEND_TIMEOUT 0), then
+   * a receive on that port (MACH_RCV_TIMEOUT 0, MACH_RCV_LARGE). The port is made before
+   * the clock starts and released after it stops, on every path; no name is left behind.
+   * The call runs on the JS thread and blocks it for the whole loop.
+   *
+   * @param iterations - round trips, 1 to 10,000,000
+   * @param bytes - body bytes after the 24-byte header, a multiple of 4 up to 65,536 (default 64)
+   * @returns nanoseconds per round trip (mach_absolute_time scaled by mach_timebase_info)
+   * @throws TypeError for a non-integer argument; MachError KERN_INVALID_ARGUMENT for one out
+   *   of range, KERN_NOT_SUPPORTED when the loaded addon predates the hook, or the code of the
+   *   Mach call that failed
+   */
+  benchMachMsgRoundTrip(iterations: number, bytes = 64): number {
+    const n = u32(iterations, 'iterations');
+    const b = u32(bytes, 'bytes');
+    if (n === 0 || n > BENCH_MAX_ITERATIONS || b > BENCH_MAX_BODY_BYTES || b % 4 !== 0) {
+      throw new MachError(
+        C.KERN_INVALID_ARGUMENT,
+        `benchMachMsgRoundTrip: iterations must be 1 to ${BENCH_MAX_ITERATIONS} and bytes a multiple of 4 up to ${BENCH_MAX_BODY_BYTES} (got ${n}, ${b})`,
+      );
+    }
+    const hook = this.addon.bench_mach_msg_round_trip;
+    if (typeof hook !== 'function') {
+      throw new MachError(C.KERN_NOT_SUPPORTED, 'benchMachMsgRoundTrip: the loaded addon has no bench_mach_msg_round_trip (built before the hook existed; rebuild it)');
+    }
+    const [kr, ns] = hook.call(this.addon, n, b);
+    check(kr, 'benchMachMsgRoundTrip');
+    return ns;
   }
 
   /** audit_token_to_pid (libbsm) on the eight words of an audit token. */
