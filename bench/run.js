@@ -38,6 +38,7 @@ export const CASES = [
   { file: 'names-scale.js', rows: ['names-scale', 'names-scale-lsmp'] },
   { file: 'native-overhead.js', rows: ['native-overhead'] },
   { file: 'kernel-host.js', rows: ['kernel-host-rtt-64B'] },
+  { file: 'kernel-host-embedded.js', rows: ['kernel-host-embedded-rtt-64B'] },
 ];
 
 const RESULT_MARK = '@@bench-result@@';

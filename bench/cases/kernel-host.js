@@ -34,13 +34,14 @@ export const meta = [
   },
 ];
 
-const BYTES = 64;
-const SERVICE = 'bench.kernel-host.echo';
-const STOP_ID = 0x7fff0001;
-const here = fileURLToPath(import.meta.url);
+export const BYTES = 64;
+export const SERVICE = 'bench.kernel-host.echo';
+export const STOP_ID = 0x7fff0001;
+/** This file: run with `--serve KERNEL_SOCKET RAW_SOCKET` it is the echo child. */
+export const here = fileURLToPath(import.meta.url);
 const dist = (rel) => path.join(repoRoot, 'dist', rel);
 
-async function loadDist() {
+export async function loadDist() {
   for (const rel of ['kernel-host/index.js', 'constants.js', 'cli/main.js']) {
     if (!fs.existsSync(dist(rel))) throw new Unavailable(`kernel host: dist/${rel} does not exist (not built)`);
   }
@@ -111,7 +112,8 @@ if (process.argv[1] === here && (process.argv[2] === '--serve' || process.argv[2
 // ---------------------------------------------------------------------------
 // The measuring side.
 
-function waitLine(stream, what) {
+/** Resolves with the first line `stream` prints (a child's `ready`). */
+export function waitLine(stream, what) {
   return new Promise((resolve, reject) => {
     let buf = '';
     const onData = (d) => {
@@ -127,12 +129,13 @@ function waitLine(stream, what) {
   });
 }
 
-function kill(child) {
+/** SIGKILL a child that is still running. */
+export function kill(child) {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 /** A client of an echo socket: fn(n) does n round trips of 64 bytes, one in flight. */
-async function echoClient(socketPath) {
+export async function echoClient(socketPath) {
   const sock = net.createConnection(socketPath);
   await new Promise((resolve, reject) => {
     sock.once('connect', resolve);
@@ -158,6 +161,17 @@ async function echoClient(socketPath) {
         sock.write(payload);
       }),
   };
+}
+
+/**
+ * Run the bodies in turn, in small batches, for `ms` before measuring. Three processes
+ * must all get their code compiled before round trips settle: on a 2-core machine the
+ * first second of round trips through the kernel host ran 3–6× slower than the steady
+ * state, longer than the harness's calibration warms a body.
+ */
+export async function warmUp(fns, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) for (const fn of fns) await fn(50);
 }
 
 /** Kernel host, echo child, relay, and the three round trips. */
@@ -248,6 +262,7 @@ export async function run(cfg) {
   }
   let r;
   try {
+    if (cfg.mode !== 'tiny') await warmUp([fx.kernelFn, fx.rawFn, fx.relayFn], 2000);
     r = await measureSideBySide({ baseline: { fn: fx.rawFn }, machport: { fn: fx.kernelFn }, relay: { fn: fx.relayFn } }, cfg);
   } finally {
     await fx.close();

@@ -68,7 +68,7 @@ export class KernelHost implements SessionHost {
   readonly maxHeld: number;
   readonly helloTimeoutMs: number;
   private readonly kernelOptions: KernelOptions;
-  private readonly logFn: (line: string) => void;
+  private logFn: (line: string) => void;
   private readonly realms = new Map<string, Kernel>();
   /** Sessions that opened tasks in each realm (a realm other than '' lives while one of them does). */
   private readonly realmUsers = new Map<string, Set<HostSession>>();
@@ -104,6 +104,11 @@ export class KernelHost implements SessionHost {
   /** Write a log line. */
   log(line: string): void {
     this.logFn(line);
+  }
+
+  /** Replace the log function (one line per client connect and disconnect). */
+  setLog(log: (line: string) => void): void {
+    this.logFn = log;
   }
 
   // -------------------------------------------------------------------------

@@ -8,6 +8,7 @@
  * - Clients: {@link connectKernel} / {@link connectKernelSync} → {@link RemoteTask}
  *   (a MachApi); `MACHPORT_KERNEL=PATH` makes it the default API of a process.
  * - Workers: {@link workerTransport} in the parent, {@link joinKernel} in the worker.
+ * - Embedded: {@link hostKernel} serves this process's own kernel, its task local.
  *
  * The protocol is documented in docs/KERNEL-PROTOCOL.md.
  * @module
@@ -24,6 +25,7 @@ export {
   type ConnectOptions,
   type WorkerTransport,
 } from './connect.js';
+export { hostKernel, type HostKernelOptions, type HostedKernel } from './embedded.js';
 export { KernelSession, type RemoteTaskOptions } from './session.js';
 export { RemoteTask, type RemoteTaskInfo } from './remote-task.js';
 export { KernelProtocolError } from './error-codec.js';

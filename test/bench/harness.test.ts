@@ -144,6 +144,7 @@ describe('bench harness (tiny mode)', () => {
       'names-scale-lsmp',
       'native-overhead',
       'kernel-host-rtt-64B',
+      'kernel-host-embedded-rtt-64B',
     ]);
     await expect(run(process.execPath, [runner, '--json', '--tiny', '--only', 'no-such-row'], { cwd: root })).rejects.toThrow(
       /matched no benchmark/,
