@@ -33,7 +33,7 @@ constexpr uint32_t kMaxIterations = 10000000;
 constexpr uint32_t kMaxBodyBytes = 65536;
 constexpr mach_msg_id_t kMsgId = 0x6d70;  // 'mp'; checked on receipt
 
-// Release what SetUp made, whatever happened in between. The send urefs are counted rather
+// Release the port BenchMachMsgRoundTrip made, whatever happened in between. The send urefs are counted rather
 // than assumed: a send that failed after copy-in (pseudo-receive) hands the destination
 // right back as one more uref. Send rights go first so that dropping the receive right
 // frees the name instead of leaving a dead name behind; any queued message dies with the
@@ -57,6 +57,10 @@ kern_return_t RoundTrips(mach_port_name_t port, uint32_t iterations, uint32_t by
   const mach_msg_size_t sendSize = static_cast<mach_msg_size_t>(sizeof(mach_msg_header_t)) + bytes;
   // Room for the message plus the largest trailer the kernel can append (only the 8-byte
   // default one is asked for), so MACH_RCV_TOO_LARGE cannot happen for our own message.
+  // Were it to happen anyway, MACH_RCV_LARGE leaves the message queued, the loop returns
+  // the code, and the message dies with the port in TearDown. (The JS side receives into
+  // the backend's reusable 4 KiB buffer; either way the kernel copies out only the message
+  // and its trailer.)
   const mach_msg_size_t rcvSize = sendSize + MAX_TRAILER_SIZE;
   // uint64_t storage keeps both buffers aligned for mach_msg_header_t.
   std::vector<uint64_t> sendBuf((sendSize + 7) / 8, 0);
