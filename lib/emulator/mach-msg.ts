@@ -173,6 +173,17 @@ interface UDesc {
   flags: number;
 }
 
+/** No names: the names of every descriptor that is not an OOL ports descriptor (never written). */
+const NO_NAMES: number[] = [];
+
+/** A descriptor's disposition (TypeError unless an integer 0..255). */
+function disp(v: unknown, i: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xff) {
+    throw new TypeError(`descriptors[${i}].disposition must be an integer 0..255, got ${describe(v)}`);
+  }
+  return v;
+}
+
 /** Check one caller descriptor's JS shape (TypeError) and normalise it. */
 function readDescriptor(d: unknown, i: number): UDesc {
   if (typeof d !== 'object' || d === null) throw new TypeError(`descriptors[${i}] must be an object`);
@@ -181,17 +192,11 @@ function readDescriptor(d: unknown, i: number): UDesc {
   if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xff) {
     throw new TypeError(`descriptors[${i}].type must be an integer 0..255, got ${describe(type)}`);
   }
-  const u: UDesc = { type, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, names: [], context: 0n, flags: 0 };
-  const disp = (v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xff) {
-      throw new TypeError(`descriptors[${i}].disposition must be an integer 0..255, got ${describe(v)}`);
-    }
-    return v;
-  };
+  const u: UDesc = { type, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, names: NO_NAMES, context: 0n, flags: 0 };
   switch (type) {
     case MACH_MSG_PORT_DESCRIPTOR:
       u.name = u32(o.name, `descriptors[${i}].name`);
-      u.disposition = disp(o.disposition);
+      u.disposition = disp(o.disposition, i);
       break;
     case MACH_MSG_OOL_DESCRIPTOR:
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
@@ -211,7 +216,7 @@ function readDescriptor(d: unknown, i: number): UDesc {
     case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
       if (!Array.isArray(o.names)) throw new TypeError(`descriptors[${i}].names must be an array of port names`);
       u.names = o.names.map((n, j) => u32(n, `descriptors[${i}].names[${j}]`));
-      u.disposition = disp(o.disposition);
+      u.disposition = disp(o.disposition, i);
       if (o.copy !== undefined) {
         if (typeof o.copy !== 'number' || !Number.isInteger(o.copy) || o.copy < 0 || o.copy > 0xff) {
           throw new TypeError(`descriptors[${i}].copy must be an integer 0..255`);
@@ -223,7 +228,7 @@ function readDescriptor(d: unknown, i: number): UDesc {
     }
     case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
       u.name = u32(o.name, `descriptors[${i}].name`);
-      u.disposition = disp(o.disposition);
+      u.disposition = disp(o.disposition, i);
       const ctx = o.context;
       if (typeof ctx === 'bigint') u.context = BigInt.asUintN(64, ctx);
       else if (typeof ctx === 'number' && Number.isSafeInteger(ctx) && ctx >= 0) u.context = BigInt(ctx);
@@ -301,9 +306,60 @@ function copyBody(body: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * Out-of-line regions up to this size are copied into a slice of a shared slab; larger
+ * ones get a buffer of their own. On V8 a typed array over 64 bytes has an off-heap
+ * backing store, and creating one (allocation, zeroing, external-memory accounting, and
+ * freeing it at the next GC) costs several times the copy of a few KiB; a slab pays that
+ * once per OOL_SLAB_SIZE bytes, as Node's Buffer pool does for small buffers.
+ */
+const OOL_SLAB_MAX = 4096;
+/** Slab size: 16 regions of the largest pooled size (a live region keeps its slab alive). */
+const OOL_SLAB_SIZE = 64 * 1024;
+let oolSlab = new ArrayBuffer(0);
+let oolSlabUsed = OOL_SLAB_SIZE;
+
+/**
+ * The copy-in of an out-of-line region (ipc_kmsg_copyin_ool_descriptor: XNU copies it, or
+ * maps it copy-on-write, so later writes by the sender are not seen): the first `size`
+ * bytes of `data` copied once. The receiver gets this copy itself (XNU maps the kernel's
+ * copy into the receiver; no second copy at copy-out). A pooled region is a view into a
+ * slab shared with other regions, so its `byteOffset` need not be 0 and its `buffer` is
+ * larger than the region.
+ */
+function copyOol(data: Uint8Array, size: number): Uint8Array {
+  if (size <= 64 || size > OOL_SLAB_MAX) return data.slice(0, size);
+  // 8-byte alignment keeps every region readable through wider typed-array views.
+  const span = (size + 7) & ~7;
+  if (oolSlabUsed + span > OOL_SLAB_SIZE) {
+    oolSlab = new ArrayBuffer(OOL_SLAB_SIZE);
+    oolSlabUsed = 0;
+  }
+  const out = new Uint8Array(oolSlab, oolSlabUsed, size);
+  oolSlabUsed += span;
+  out.set(size === data.length ? data : data.subarray(0, size));
+  return out;
+}
+
 /** The user (64-bit) size of a descriptor type: 12 for port descriptors, 16 otherwise. */
 function userDescSize(type: number): number {
   return type === MACH_MSG_PORT_DESCRIPTOR ? 12 : 16;
+}
+
+/** ipc_kmsg_inflate_descriptors: the checks of one descriptor before any right is touched. */
+function inflate(d: UDesc): number {
+  switch (d.type) {
+    case MACH_MSG_OOL_DESCRIPTOR:
+    case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
+      return d.copy === MACH_MSG_PHYSICAL_COPY || d.copy === MACH_MSG_VIRTUAL_COPY ? MACH_MSG_SUCCESS : MACH_SEND_INVALID_TYPE;
+    case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+      if (d.disposition !== MACH_MSG_TYPE_MOVE_RECEIVE) return MACH_SEND_INVALID_TYPE;
+      if (d.flags === 0 || (d.flags & ~MACH_MSG_GUARD_FLAGS_MASK) !== 0) return MACH_SEND_INVALID_TYPE;
+      if ((d.flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND) !== 0 && d.context !== 0n) return MACH_SEND_INVALID_TYPE;
+      return MACH_MSG_SUCCESS;
+    default:
+      return MACH_MSG_SUCCESS;
+  }
 }
 
 /**
@@ -331,20 +387,6 @@ function preflight(p: Parsed, kobjectCall: boolean): number {
       ((d.type === MACH_MSG_OOL_VOLATILE_DESCRIPTOR || d.type === MACH_MSG_GUARDED_PORT_DESCRIPTOR) && !kobjectCall);
     if (!ok) return MACH_SEND_INVALID_TYPE;
   }
-  const inflate = (d: UDesc): number => {
-    switch (d.type) {
-      case MACH_MSG_OOL_DESCRIPTOR:
-      case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
-        return d.copy === MACH_MSG_PHYSICAL_COPY || d.copy === MACH_MSG_VIRTUAL_COPY ? MACH_MSG_SUCCESS : MACH_SEND_INVALID_TYPE;
-      case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
-        if (d.disposition !== MACH_MSG_TYPE_MOVE_RECEIVE) return MACH_SEND_INVALID_TYPE;
-        if (d.flags === 0 || (d.flags & ~MACH_MSG_GUARD_FLAGS_MASK) !== 0) return MACH_SEND_INVALID_TYPE;
-        if ((d.flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND) !== 0 && d.context !== 0n) return MACH_SEND_INVALID_TYPE;
-        return MACH_MSG_SUCCESS;
-      default:
-        return MACH_MSG_SUCCESS;
-    }
-  };
   if (descs.length <= 64) {
     for (let i = descs.length - 1; i >= 0; i--) {
       const kr = inflate(descs[i]!);
@@ -576,7 +618,7 @@ function copyinBody(space: Space, kmsg: Kmsg, descs: UDesc[]): number {
       case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
         // The memory is copied now: later changes to the sender's buffer are not seen.
         if (d.size > d.data.byteLength) mr = MACH_SEND_INVALID_MEMORY;
-        else kd = { type: d.type as 1 | 3, data: d.data.slice(0, d.size), copy: d.copy, deallocate: d.deallocate };
+        else kd = { type: d.type as 1 | 3, data: copyOol(d.data, d.size), copy: d.copy, deallocate: d.deallocate };
         break;
       case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
         const ports: PortRef[] = new Array<PortRef>(d.names.length).fill(null);
@@ -803,21 +845,20 @@ export function pseudoReceive(task: EmulatedTask, kmsg: Kmsg, msg: MachMessage):
   let mr = 0;
   const destType = MACH_MSGH_BITS_REMOTE(kmsg.bits);
   const replyType = MACH_MSGH_BITS_LOCAL(kmsg.bits);
-  const r1 = copyoutPort(space, kmsg.dest, destType);
+  const destName = copyoutPort(space, kmsg.dest, destType);
   kmsg.dest = null;
-  mr |= r1.mr;
-  const r2 = copyoutPort(space, kmsg.reply, replyType);
+  mr |= copyoutBits;
+  const replyName = copyoutPort(space, kmsg.reply, replyType);
   kmsg.reply = null;
-  mr |= r2.mr;
+  mr |= copyoutBits;
   const h = msg.header;
   h.msgh_bits = (kmsg.bits & MACH_MSGH_BITS_USER & ~MACH_MSGH_BITS_CIRCULAR) >>> 0;
   h.msgh_size = kmsg.size;
-  h.msgh_remote_port = r1.name;
-  h.msgh_local_port = r2.name;
+  h.msgh_remote_port = destName;
+  h.msgh_local_port = replyName;
   if (kmsg.descs !== null) {
-    const res = copyoutDescriptors(space, kmsg.descs, 0, true);
-    mr |= res.mr;
-    msg.descriptors = res.descriptors;
+    msg.descriptors = copyoutDescriptors(space, kmsg.descs, 0, true);
+    mr |= copyoutBits;
   }
   return mr;
 }
@@ -825,33 +866,35 @@ export function pseudoReceive(task: EmulatedTask, kmsg: Kmsg, msg: MachMessage):
 // ---------------------------------------------------------------------------
 // Copy-out
 
-/** A copied-out name and the error bits the copy-out produced. */
-interface NameResult {
-  name: number;
-  mr: number;
-}
+/** The error bits of the last copyoutPort / copyoutDescriptors (read at once: the kernel copies out one message at a time). */
+let copyoutBits = 0;
 
-/** ipc_kmsg_copyout_port: copy out one right (dead → MACH_PORT_DEAD, no room → MACH_PORT_NULL with MACH_MSG_IPC_SPACE). */
-function copyoutPort(space: Space, port: PortRef, type: number): NameResult {
-  if (!IP_VALID(port)) return { name: port === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL, mr: 0 };
+/**
+ * ipc_kmsg_copyout_port: copy out one right (dead → MACH_PORT_DEAD, no room →
+ * MACH_PORT_NULL with MACH_MSG_IPC_SPACE, left in copyoutBits).
+ */
+function copyoutPort(space: Space, port: PortRef, type: number): number {
+  copyoutBits = 0;
+  if (!IP_VALID(port)) return port === IP_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
   const r = objectCopyout(space, port, type, null);
-  if (r >= 0x100) return { name: r, mr: 0 };
-  if (r === KERN_INVALID_CAPABILITY) return { name: MACH_PORT_DEAD, mr: 0 };
-  return { name: MACH_PORT_NULL, mr: MACH_MSG_IPC_SPACE };
+  if (r >= 0x100) return r;
+  if (r === KERN_INVALID_CAPABILITY) return MACH_PORT_DEAD;
+  copyoutBits = MACH_MSG_IPC_SPACE;
+  return MACH_PORT_NULL;
 }
 
-/** Copy out the descriptors; returns the receiver's view and the error bits (MACH_RCV_BODY_ERROR | …). */
-function copyoutDescriptors(space: Space, descs: KDescriptor[], option: number, pseudo: boolean): { descriptors: MachMsgDescriptor[]; mr: number } {
+/** Copy out the descriptors: the receiver's view; the error bits (MACH_RCV_BODY_ERROR | …) are left in copyoutBits. */
+function copyoutDescriptors(space: Space, descs: KDescriptor[], option: number, pseudo: boolean): MachMsgDescriptor[] {
   let mr = 0;
   const out: MachMsgDescriptor[] = new Array<MachMsgDescriptor>(descs.length);
   for (let i = 0; i < descs.length; i++) {
     const d = descs[i]!;
     switch (d.type) {
       case MACH_MSG_PORT_DESCRIPTOR: {
-        const r = copyoutPort(space, d.port, d.disposition);
+        const name = copyoutPort(space, d.port, d.disposition);
         d.port = null;
-        mr |= r.mr;
-        out[i] = { type: 0, name: r.name, disposition: d.disposition };
+        mr |= copyoutBits;
+        out[i] = { type: 0, name, disposition: d.disposition };
         break;
       }
       case MACH_MSG_OOL_DESCRIPTOR:
@@ -861,10 +904,9 @@ function copyoutDescriptors(space: Space, descs: KDescriptor[], option: number, 
       case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
         const names = new Array<number>(d.ports.length);
         for (let j = 0; j < d.ports.length; j++) {
-          const r = copyoutPort(space, d.ports[j]!, d.disposition);
+          names[j] = copyoutPort(space, d.ports[j]!, d.disposition);
           d.ports[j] = null;
-          mr |= r.mr;
-          names[j] = r.name;
+          mr |= copyoutBits;
         }
         out[i] = { type: 2, names, disposition: d.disposition, deallocate: true, copy: MACH_MSG_VIRTUAL_COPY };
         break;
@@ -892,7 +934,8 @@ function copyoutDescriptors(space: Space, descs: KDescriptor[], option: number, 
     }
   }
   if (mr !== 0) mr |= MACH_RCV_BODY_ERROR;
-  return { descriptors: out, mr };
+  copyoutBits = mr;
+  return out;
 }
 
 /** ipc_object_copyout_dest: the receiver's name for the destination, consuming the destination right. */
@@ -970,11 +1013,12 @@ export function copyoutMessage(task: EmulatedTask, kmsg: Kmsg, option: number, s
   }
   kmsg.dest = null;
   let mr = MACH_MSG_SUCCESS;
-  let descriptors: MachMsgDescriptor[] = [];
+  let descriptors: MachMsgDescriptor[];
   if (kmsg.descs !== null) {
-    const res = copyoutDescriptors(space, kmsg.descs, option, false);
-    descriptors = res.descriptors;
-    mr = res.mr;
+    descriptors = copyoutDescriptors(space, kmsg.descs, option, false);
+    mr = copyoutBits;
+  } else {
+    descriptors = [];
   }
   const bits = MACH_MSGH_BITS_SET(replyType, destType, voucherType, kmsg.bits & ~MACH_MSGH_BITS_CIRCULAR);
   const msg: ReceivedMessage = {
@@ -1113,6 +1157,18 @@ function setAttempt(mr: number, msg: ReceivedMessage | null, size: number, local
   return attempt;
 }
 
+/**
+ * The resolving functions of the promise being created. `new Promise(captureSettlers)` hands
+ * them over without a closure per receive: the executor runs synchronously inside the
+ * constructor, and the kernel runs one operation at a time.
+ */
+let capturedResolve: ((msg: ReceivedMessage) => void) | null = null;
+let capturedReject: ((err: unknown) => void) | null = null;
+function captureSettlers(resolve: (msg: ReceivedMessage) => void, reject: (err: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** Park a receiver on `obj` (the caller checked there is nothing to receive now). */
 export function blockReceiver(
   task: EmulatedTask,
@@ -1123,36 +1179,46 @@ export function blockReceiver(
   trailerSize: number,
   signal: AbortSignal | null,
 ): Promise<ReceivedMessage> {
-  const kernel = task.kernel;
-  return new Promise<ReceivedMessage>((resolve, reject) => {
-    const w = new RcvWaiter(task, obj, option, rcvSize, trailerSize, resolve, reject);
-    (obj.rcvWaiters ??= []).push(w);
-    task.pendingReceives.add(w);
-    if ((option & MACH_RCV_TIMEOUT) !== 0) {
-      armTimer(w, timeout, () => {
-        if (w.done) return;
-        w.unlink();
-        kernel.enter(null);
-        try {
-          w.fail(MACH_RCV_TIMED_OUT);
-        } finally {
-          kernel.leave();
-        }
-      });
-    }
-    if (signal !== null) {
-      w.signal = signal;
-      w.onAbort = () => {
-        if (w.done) return;
-        w.done = true;
-        w.disarm();
-        w.unlink();
-        task.pendingReceives.delete(w);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', w.onAbort, { once: true });
+  const promise = new Promise<ReceivedMessage>(captureSettlers);
+  const w = new RcvWaiter(task, obj, option, rcvSize, trailerSize, capturedResolve!, capturedReject!);
+  capturedResolve = null;
+  capturedReject = null;
+  const list = obj.rcvWaiters;
+  if (list === null) obj.rcvWaiters = [w];
+  else list.push(w);
+  task.pendingReceives.add(w);
+  if ((option & MACH_RCV_TIMEOUT) !== 0) armReceiveTimeout(w, timeout);
+  if (signal !== null) armReceiveAbort(w, signal);
+  return promise;
+}
+
+/** MACH_RCV_TIMEOUT: the waiter fails with MACH_RCV_TIMED_OUT unless settled first. */
+function armReceiveTimeout(w: RcvWaiter, timeout: number): void {
+  const kernel = w.task.kernel;
+  armTimer(w, timeout, () => {
+    if (w.done) return;
+    w.unlink();
+    kernel.enter(null);
+    try {
+      w.fail(MACH_RCV_TIMED_OUT);
+    } finally {
+      kernel.leave();
     }
   });
+}
+
+/** An abort signal rejects the receive with its reason unless settled first. */
+function armReceiveAbort(w: RcvWaiter, signal: AbortSignal): void {
+  w.signal = signal;
+  w.onAbort = () => {
+    if (w.done) return;
+    w.done = true;
+    w.disarm();
+    w.unlink();
+    w.task.pendingReceives.delete(w);
+    w.reject(signal.reason);
+  };
+  signal.addEventListener('abort', w.onAbort, { once: true });
 }
 
 /** Settle a receive waiter the kernel handed a message or an error (runs after the operation that did it). */

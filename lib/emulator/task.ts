@@ -76,7 +76,7 @@ import type { Kernel } from './kernel.js';
 import type { SenderIdentity } from './kmsg.js';
 import { hostInfo, hostStatistics64, taskInfo } from './kobject/routines.js';
 import { bootstrapCheckIn, bootstrapLookUp, bootstrapRegister } from './launchd/client.js';
-import { blockReceiver, describe, mqueueCopyin, msgSend, receiveNow, u32 } from './mach-msg.js';
+import { blockReceiver, describe, mqueueCopyin, msgSend, receiveNow, type SendControl, u32 } from './mach-msg.js';
 import {
   type KrValue,
   portAllocate,
@@ -111,6 +111,14 @@ import { CopyinResult, rightCheck, rightTerminate } from './right.js';
 import { Space } from './space.js';
 import { spaceInfo, type SpaceInfoEntry } from './space-info.js';
 import type { RcvWaiter, SendWaiter } from './waiter.js';
+
+/** The send controls without an abort signal, by kobjectCall | anyCall << 1 (shared, and unfrozen so that they keep the literal's hidden class: msgSend only reads them). */
+const SEND_CONTROLS: readonly SendControl[] = [
+  { kobjectCall: false, anyCall: false, signal: null },
+  { kobjectCall: true, anyCall: false, signal: null },
+  { kobjectCall: false, anyCall: true, signal: null },
+  { kobjectCall: true, anyCall: true, signal: null },
+];
 
 /** What identifies a task. */
 export interface TaskIdentity {
@@ -667,7 +675,8 @@ export class EmulatedTask implements MachApi {
     let out: number | Promise<void> = MACH_MSG_SUCCESS;
     let guard = null;
     try {
-      out = msgSend(this, msg, option, timeout, { kobjectCall, anyCall, signal });
+      const control = signal === null ? SEND_CONTROLS[(kobjectCall ? 1 : 0) | (anyCall ? 2 : 0)]! : { kobjectCall, anyCall, signal };
+      out = msgSend(this, msg, option, timeout, control);
     } finally {
       guard = kernel.takeGuard();
       kernel.leave();
