@@ -27,8 +27,11 @@
  * (MIG_BAD_ID, the server answer for an id it does not know); the `ndr` override.
  *
  * Encoding compiles nothing per call: fixed offsets are precomputed, one body buffer is
- * allocated per message (or none with `encodeBody(value, out)`), and fields write
- * straight into it.
+ * allocated per message (carved from a shared slab when small, see slab.ts; or none
+ * with `encodeBody(value, out)`), and fields write straight into it. A message whose
+ * fields all have a fixed size and a built-in kind (integers, booleans, cString(n),
+ * port(disposition)) is compiled once, here, into an encoder and decoder specialised to
+ * it (compile.ts); other messages are interpreted field by field, with the same results.
  * @module
  */
 import {
@@ -46,6 +49,8 @@ import type { MachMessage, MachMsgDescriptor, MachMsgHeader } from '../types.js'
 import { checkU32, describe } from './argument-checks.js';
 import { descriptorWireSize } from './descriptors.js';
 import { badArguments, pad4, type DescriptorField, type Field, type InlineField, type InputOf, type OutputOf, type Reader, type Writer } from './fields/field.js';
+import { compileSchema } from './compile.js';
+import { allocBytes } from './slab.js';
 import { MAX_SEND_SIZE } from './wire.js';
 
 /** The NDR record's bytes as two little-endian words. */
@@ -149,6 +154,22 @@ function checkFields(fields: unknown): Array<[string, Field]> {
 
 /** Defines a message: `defineMessage({ id: 1000, fields: { name: cString(128), port: port(MACH_MSG_TYPE_MAKE_SEND) } })`. */
 export function defineMessage<const F extends Fields>(spec: MessageSpec<F>): MessageSchema<F> {
+  return buildSchema(spec, true);
+}
+
+/**
+ * defineMessage without the compiled encoder and decoder: every schema interpreted field
+ * by field. For tests, which check that both give the same bytes, values and errors.
+ */
+export function defineInterpretedMessage<const F extends Fields>(spec: MessageSpec<F>): MessageSchema<F> {
+  return buildSchema(spec, false);
+}
+
+function defaultBits(local: number): number {
+  return MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, local !== 0 ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
+}
+
+function buildSchema<const F extends Fields>(spec: MessageSpec<F>, compile: boolean): MessageSchema<F> {
   if (typeof spec !== 'object' || spec === null) throw new TypeError(`defineMessage takes { id, fields }, got ${describe(spec)}`);
   const id = spec.id;
   if (typeof id !== 'number' || !Number.isInteger(id) || id < -0x80000000 || id > 0x7fffffff) {
@@ -191,6 +212,7 @@ export function defineMessage<const F extends Fields>(spec: MessageSpec<F>): Mes
   const minSize = prefix + minInline;
   const maxSize = prefix + maxInline;
   const fields = spec.fields;
+  const compiled = compile && fixedInline !== undefined ? compileSchema({ id, entries, ndr, complex, defaultBits }) : undefined;
 
   const bodySize = (value: SchemaInput<F>): number => {
     if (typeof value !== 'object' || value === null) throw new TypeError(`message value must be an object, got ${describe(value)}`);
@@ -249,75 +271,83 @@ export function defineMessage<const F extends Fields>(spec: MessageSpec<F>): Mes
     bodySize,
     encodeBody(value, out) {
       const size = bodySize(value);
-      const bytes = out !== undefined && out instanceof Uint8Array && out.byteLength >= size ? out.subarray(0, size) : new Uint8Array(size);
-      writeBody(value, bytes);
+      if (out !== undefined && out instanceof Uint8Array && out.byteLength >= size) {
+        const bytes = out.subarray(0, size);
+        if (compiled !== undefined) compiled.writeBody(value, bytes, false);
+        else writeBody(value, bytes);
+        return bytes;
+      }
+      const bytes = allocBytes(size);
+      if (compiled !== undefined) compiled.writeBody(value, bytes, true);
+      else writeBody(value, bytes);
       return bytes;
     },
     encodeDescriptors(value) {
       if (typeof value !== 'object' || value === null) throw new TypeError(`message value must be an object, got ${describe(value)}`);
       return encodeDescriptors(value);
     },
-    encode(value, header) {
-      if (typeof header !== 'object' || header === null) throw new TypeError(`header must be an object, got ${describe(header)}`);
-      const local = checkU32(header.msgh_local_port ?? 0, 'msgh_local_port');
-      const bits =
-        header.msgh_bits !== undefined
-          ? checkU32(header.msgh_bits, 'msgh_bits')
-          : MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, local !== 0 ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
-      const descriptors = complex ? schema.encodeDescriptors(value) : undefined;
-      const body = schema.encodeBody(value);
-      const message: MachMessage = {
-        header: {
-          msgh_bits: (complex ? bits | MACH_MSGH_BITS_COMPLEX : bits & ~MACH_MSGH_BITS_COMPLEX) >>> 0,
-          msgh_remote_port: checkU32(header.msgh_remote_port, 'msgh_remote_port'),
-          msgh_local_port: local,
-          msgh_voucher_port: checkU32(header.msgh_voucher_port ?? 0, 'msgh_voucher_port'),
-          msgh_id: id,
-        },
-        body,
-      };
-      if (descriptors !== undefined) message.descriptors = descriptors;
-      return message;
-    },
-    decode(message) {
-      if (typeof message !== 'object' || message === null || typeof message.header !== 'object' || message.header === null) {
-        throw new TypeError(`decode takes a message, got ${describe(message)}`);
-      }
-      if (message.header.msgh_id !== id) throw new MachError(MIG_BAD_ID, `expected msgh_id ${id}, got ${message.header.msgh_id}`);
-      const isComplex = (message.header.msgh_bits & MACH_MSGH_BITS_COMPLEX) !== 0;
-      const descriptors = message.descriptors ?? [];
-      if (isComplex !== complex) throw badArguments('message', complex ? 'expected a complex message' : 'expected a simple message');
-      if (descriptors.length !== descriptorFields.length) {
-        throw badArguments('message', `expected ${descriptorFields.length} descriptors, got ${descriptors.length}`);
-      }
-      const body = message.body ?? new Uint8Array(0);
-      const length = body.byteLength;
-      if (length < minInline || length > maxInline || length % 4 !== 0) {
-        throw badArguments('message', `inline data of ${length} bytes, expected ${minInline === maxInline ? minInline : `${minInline}..${maxInline}`}`);
-      }
-      const r: Reader = { view: new DataView(body.buffer, body.byteOffset, length), bytes: body, pos: ndrSize, end: length };
-      const inline: Record<string, unknown> = {};
-      for (const slot of slots) {
-        if (slot.offset >= 0) r.pos = slot.offset;
-        if (slot.isCount) {
-          if (r.pos + 4 > length) throw badArguments(slot.key, 'count word missing');
-          inline[slot.key] = r.view.getUint32(r.pos, true);
-          r.pos += 4;
-          continue;
-        }
-        inline[slot.key] = (slot.field as InlineField<unknown>).read(r, slot.key);
-        r.pos = pad4(r.pos);
-      }
-      if (r.pos !== length) throw badArguments('message', `inline data of ${length} bytes, fields use ${r.pos}`);
-      const out: Record<string, unknown> = {};
-      let d = 0;
-      for (const [key, field] of entries) {
-        if (field.kind === 'inline') out[key] = inline[key];
-        else out[key] = field.fromDescriptor(descriptors[d++]!, field.counted ? (inline[key] as number) : 0, key);
-      }
-      return out as SchemaOutput<F>;
-    },
+    encode: compiled !== undefined ? (compiled.encode as MessageSchema<F>['encode']) : interpretedEncode,
+    decode: compiled !== undefined ? (compiled.decode as MessageSchema<F>['decode']) : interpretedDecode,
   };
+
+  function interpretedEncode(value: SchemaInput<F>, header: MessageHeaderInit): MachMessage {
+    if (typeof header !== 'object' || header === null) throw new TypeError(`header must be an object, got ${describe(header)}`);
+    const local = checkU32(header.msgh_local_port ?? 0, 'msgh_local_port');
+    const bits = header.msgh_bits !== undefined ? checkU32(header.msgh_bits, 'msgh_bits') : defaultBits(local);
+    const descriptors = complex ? schema.encodeDescriptors(value) : undefined;
+    const body = schema.encodeBody(value);
+    const message: MachMessage = {
+      header: {
+        msgh_bits: (complex ? bits | MACH_MSGH_BITS_COMPLEX : bits & ~MACH_MSGH_BITS_COMPLEX) >>> 0,
+        msgh_remote_port: checkU32(header.msgh_remote_port, 'msgh_remote_port'),
+        msgh_local_port: local,
+        msgh_voucher_port: checkU32(header.msgh_voucher_port ?? 0, 'msgh_voucher_port'),
+        msgh_id: id,
+      },
+      body,
+    };
+    if (descriptors !== undefined) message.descriptors = descriptors;
+    return message;
+  }
+
+  function interpretedDecode(message: MessageLike): SchemaOutput<F> {
+    if (typeof message !== 'object' || message === null || typeof message.header !== 'object' || message.header === null) {
+      throw new TypeError(`decode takes a message, got ${describe(message)}`);
+    }
+    if (message.header.msgh_id !== id) throw new MachError(MIG_BAD_ID, `expected msgh_id ${id}, got ${message.header.msgh_id}`);
+    const isComplex = (message.header.msgh_bits & MACH_MSGH_BITS_COMPLEX) !== 0;
+    const descriptors = message.descriptors ?? [];
+    if (isComplex !== complex) throw badArguments('message', complex ? 'expected a complex message' : 'expected a simple message');
+    if (descriptors.length !== descriptorFields.length) {
+      throw badArguments('message', `expected ${descriptorFields.length} descriptors, got ${descriptors.length}`);
+    }
+    const body = message.body ?? new Uint8Array(0);
+    const length = body.byteLength;
+    if (length < minInline || length > maxInline || length % 4 !== 0) {
+      throw badArguments('message', `inline data of ${length} bytes, expected ${minInline === maxInline ? minInline : `${minInline}..${maxInline}`}`);
+    }
+    const r: Reader = { view: new DataView(body.buffer, body.byteOffset, length), bytes: body, pos: ndrSize, end: length };
+    const inline: Record<string, unknown> = {};
+    for (const slot of slots) {
+      if (slot.offset >= 0) r.pos = slot.offset;
+      if (slot.isCount) {
+        if (r.pos + 4 > length) throw badArguments(slot.key, 'count word missing');
+        inline[slot.key] = r.view.getUint32(r.pos, true);
+        r.pos += 4;
+        continue;
+      }
+      inline[slot.key] = (slot.field as InlineField<unknown>).read(r, slot.key);
+      r.pos = pad4(r.pos);
+    }
+    if (r.pos !== length) throw badArguments('message', `inline data of ${length} bytes, fields use ${r.pos}`);
+    const out: Record<string, unknown> = {};
+    let d = 0;
+    for (const [key, field] of entries) {
+      if (field.kind === 'inline') out[key] = inline[key];
+      else out[key] = field.fromDescriptor(descriptors[d++]!, field.counted ? (inline[key] as number) : 0, key);
+    }
+    return out as SchemaOutput<F>;
+  }
   return Object.freeze(schema);
 }
 

@@ -187,7 +187,7 @@ describe('field kinds', () => {
     expect(kr(() => m.encodeBody({ v: [1, 2, 3], b: new Uint8Array(0) }))).toBe(MIG_ARRAY_TOO_LARGE);
     expect(kr(() => m.encodeBody({ v: [], b: new Uint8Array(4) }))).toBe(MIG_ARRAY_TOO_LARGE);
     const body = m.encodeBody({ v: [1], b: new Uint8Array(0) });
-    new DataView(body.buffer).setUint32(8, 3, true);
+    new DataView(body.buffer, body.byteOffset, body.byteLength).setUint32(8, 3, true);
     expect(kr(() => m.decode({ header: { msgh_bits: 0, msgh_id: 6 }, body }))).toBe(MIG_BAD_ARGUMENTS);
   });
 

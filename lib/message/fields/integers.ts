@@ -7,6 +7,7 @@
  */
 import { describe } from '../argument-checks.js';
 import { need, type InlineField, type Reader, type Writer } from './field.js';
+import { withLayout, type FieldLayout } from './layout.js';
 
 /** A fixed-size scalar field from its accessors. */
 function scalar<T>(
@@ -15,8 +16,9 @@ function scalar<T>(
   check: (value: unknown, where: string) => T,
   put: (view: DataView, pos: number, value: T) => void,
   get: (view: DataView, pos: number) => T,
+  layout: FieldLayout,
 ): InlineField<T> & { readonly size: number } {
-  return Object.freeze({
+  const field = Object.freeze({
     kind: 'inline' as const,
     description,
     align: Math.min(size, 4),
@@ -36,6 +38,7 @@ function scalar<T>(
       return value;
     },
   });
+  return withLayout(field, layout);
 }
 
 function integerCheck(description: string, min: number, max: number): (value: unknown, where: string) => number {
@@ -57,13 +60,29 @@ function bigintCheck(description: string, min: bigint, max: bigint): (value: unk
 }
 
 /** int8_t. */
-export const int8 = scalar('int8', 1, integerCheck('int8', -0x80, 0x7f), (v, p, x) => v.setInt8(p, x), (v, p) => v.getInt8(p));
+export const int8 = scalar('int8', 1, integerCheck('int8', -0x80, 0x7f), (v, p, x) => v.setInt8(p, x), (v, p) => v.getInt8(p), {
+  kind: 'int',
+  size: 1,
+  signed: true,
+});
 /** uint8_t. */
-export const uint8 = scalar('uint8', 1, integerCheck('uint8', 0, 0xff), (v, p, x) => v.setUint8(p, x), (v, p) => v.getUint8(p));
+export const uint8 = scalar('uint8', 1, integerCheck('uint8', 0, 0xff), (v, p, x) => v.setUint8(p, x), (v, p) => v.getUint8(p), {
+  kind: 'int',
+  size: 1,
+  signed: false,
+});
 /** int16_t. */
-export const int16 = scalar('int16', 2, integerCheck('int16', -0x8000, 0x7fff), (v, p, x) => v.setInt16(p, x, true), (v, p) => v.getInt16(p, true));
+export const int16 = scalar('int16', 2, integerCheck('int16', -0x8000, 0x7fff), (v, p, x) => v.setInt16(p, x, true), (v, p) => v.getInt16(p, true), {
+  kind: 'int',
+  size: 2,
+  signed: true,
+});
 /** uint16_t. */
-export const uint16 = scalar('uint16', 2, integerCheck('uint16', 0, 0xffff), (v, p, x) => v.setUint16(p, x, true), (v, p) => v.getUint16(p, true));
+export const uint16 = scalar('uint16', 2, integerCheck('uint16', 0, 0xffff), (v, p, x) => v.setUint16(p, x, true), (v, p) => v.getUint16(p, true), {
+  kind: 'int',
+  size: 2,
+  signed: false,
+});
 /** int32_t (also integer_t, kern_return_t). */
 export const int32 = scalar(
   'int32',
@@ -71,9 +90,14 @@ export const int32 = scalar(
   integerCheck('int32', -0x80000000, 0x7fffffff),
   (v, p, x) => v.setInt32(p, x, true),
   (v, p) => v.getInt32(p, true),
+  { kind: 'int', size: 4, signed: true },
 );
 /** uint32_t (also natural_t, mach_msg_type_number_t, a mach_port_name_t sent as plain data). */
-export const uint32 = scalar('uint32', 4, integerCheck('uint32', 0, 0xffffffff), (v, p, x) => v.setUint32(p, x, true), (v, p) => v.getUint32(p, true));
+export const uint32 = scalar('uint32', 4, integerCheck('uint32', 0, 0xffffffff), (v, p, x) => v.setUint32(p, x, true), (v, p) => v.getUint32(p, true), {
+  kind: 'int',
+  size: 4,
+  signed: false,
+});
 /** int64_t, as a bigint. */
 export const int64 = scalar(
   'int64',
@@ -81,6 +105,7 @@ export const int64 = scalar(
   bigintCheck('int64', -(1n << 63n), (1n << 63n) - 1n),
   (v, p, x) => v.setBigInt64(p, x, true),
   (v, p) => v.getBigInt64(p, true),
+  { kind: 'int64', signed: true },
 );
 /** uint64_t (also mach_vm_address_t, mach_port_context_t), as a bigint. */
 export const uint64 = scalar(
@@ -89,6 +114,7 @@ export const uint64 = scalar(
   bigintCheck('uint64', 0n, (1n << 64n) - 1n),
   (v, p, x) => v.setBigUint64(p, x, true),
   (v, p) => v.getBigUint64(p, true),
+  { kind: 'int64', signed: false },
 );
 
 function booleanCheck(value: unknown, where: string): boolean {
@@ -103,4 +129,5 @@ export const boolean = scalar(
   booleanCheck,
   (v, p, x) => v.setUint32(p, x ? 1 : 0, true),
   (v, p) => v.getUint32(p, true) !== 0,
+  { kind: 'boolean' },
 );

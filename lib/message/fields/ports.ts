@@ -15,6 +15,7 @@ import type { MachMsgDescriptor } from '../../types.js';
 import { checkU32, checkUnsigned, describe } from '../argument-checks.js';
 import { copyinType, isSendDisposition } from '../dispositions.js';
 import { typeError, type DescriptorField } from './field.js';
+import { withLayout } from './layout.js';
 
 /** A right as a name and disposition (sent: MACH_MSG_TYPE_MOVE_SEND…; received: PORT_*). */
 export interface PortRight {
@@ -28,7 +29,7 @@ export function port(disposition: number): DescriptorField<number> {
     throw new TypeError(`port(disposition) takes MACH_MSG_TYPE_MOVE_RECEIVE … MACH_MSG_TYPE_MAKE_SEND_ONCE (16..21), got ${describe(disposition)}`);
   }
   const received = copyinType(disposition);
-  return Object.freeze({
+  const field = Object.freeze({
     kind: 'descriptor' as const,
     description: `port(${disposition})`,
     descriptorType: MACH_MSG_PORT_DESCRIPTOR,
@@ -46,6 +47,7 @@ export function port(disposition: number): DescriptorField<number> {
       return desc.name;
     },
   });
+  return withLayout(field, { kind: 'port', disposition, received });
 }
 
 /** A port right whose disposition travels with the value (MIG mach_port_poly_t). */

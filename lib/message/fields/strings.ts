@@ -17,6 +17,7 @@
  */
 import { describe } from '../argument-checks.js';
 import { badArguments, need, type InlineField, type Reader, type Writer } from './field.js';
+import { withLayout } from './layout.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
@@ -32,7 +33,7 @@ function checkString(value: unknown, where: string, description: string): string
  * anything else goes through TextEncoder.encodeInto, which never writes a partial
  * character.
  */
-function writeUtf8(bytes: Uint8Array, pos: number, s: string, limit: number): number {
+export function writeUtf8(bytes: Uint8Array, pos: number, s: string, limit: number): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -67,11 +68,63 @@ function utf8Length(s: string, limit: number): number {
   return n;
 }
 
-/** The text before the first NUL in bytes[start, end); MIG_BAD_ARGUMENTS when there is none. */
-function readTerminated(r: Reader, start: number, end: number, where: string): string {
-  const nul = r.bytes.indexOf(0, start);
-  if (nul < 0 || nul >= end) throw badArguments(where, 'string is not NUL-terminated inside its field');
-  return decoder.decode(r.bytes.subarray(start, nul));
+/**
+ * The text before the first NUL in bytes[start, end); MIG_BAD_ARGUMENTS when there is
+ * none. The scan for the NUL also tells whether every byte is ASCII; ASCII text (the
+ * usual service or file name) is built without TextDecoder, whose call and the
+ * subarray it needs cost more than the characters; anything else is decoded as UTF-8.
+ */
+export function readCString(bytes: Uint8Array, start: number, end: number, where: string): string {
+  let i = start;
+  let high = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 0) break;
+    high |= c;
+  }
+  if (i >= end) throw badArguments(where, 'string is not NUL-terminated inside its field');
+  return high < 0x80 ? asciiString(bytes, start, i) : decoder.decode(bytes.subarray(start, i));
+}
+
+const fromCharCode = String.fromCharCode;
+
+/**
+ * bytes[start, end), all below 0x80, as a string: sixteen, then eight characters per
+ * String.fromCharCode call (calls with a fixed argument count, which V8 compiles
+ * without an arguments array), then the rest in one call. Longer text becomes a
+ * concatenation of the pieces (a cons string, flattened by V8 when first indexed).
+ */
+function asciiString(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  let j = start;
+  for (; j + 16 <= end; j += 16) {
+    s += fromCharCode(
+      b[j]!, b[j + 1]!, b[j + 2]!, b[j + 3]!, b[j + 4]!, b[j + 5]!, b[j + 6]!, b[j + 7]!,
+      b[j + 8]!, b[j + 9]!, b[j + 10]!, b[j + 11]!, b[j + 12]!, b[j + 13]!, b[j + 14]!, b[j + 15]!,
+    );
+  }
+  if (j + 8 <= end) {
+    s += fromCharCode(b[j]!, b[j + 1]!, b[j + 2]!, b[j + 3]!, b[j + 4]!, b[j + 5]!, b[j + 6]!, b[j + 7]!);
+    j += 8;
+  }
+  switch (end - j) {
+    case 0:
+      return s;
+    case 1:
+      return s + fromCharCode(b[j]!);
+    case 2:
+      return s + fromCharCode(b[j]!, b[j + 1]!);
+    case 3:
+      return s + fromCharCode(b[j]!, b[j + 1]!, b[j + 2]!);
+    case 4:
+      return s + fromCharCode(b[j]!, b[j + 1]!, b[j + 2]!, b[j + 3]!);
+    case 5:
+      return s + fromCharCode(b[j]!, b[j + 1]!, b[j + 2]!, b[j + 3]!, b[j + 4]!);
+    case 6:
+      return s + fromCharCode(b[j]!, b[j + 1]!, b[j + 2]!, b[j + 3]!, b[j + 4]!, b[j + 5]!);
+    default:
+      return s + fromCharCode(b[j]!, b[j + 1]!, b[j + 2]!, b[j + 3]!, b[j + 4]!, b[j + 5]!, b[j + 6]!);
+  }
 }
 
 function checkCapacity(n: number, what: string): void {
@@ -82,7 +135,7 @@ function checkCapacity(n: number, what: string): void {
 export function cString(length: number): InlineField<string> & { readonly size: number } {
   checkCapacity(length, 'cString(length)');
   const description = `cString(${length})`;
-  return Object.freeze({
+  const field = Object.freeze({
     kind: 'inline' as const,
     description,
     align: 1,
@@ -98,11 +151,12 @@ export function cString(length: number): InlineField<string> & { readonly size: 
     },
     read(r: Reader, where: string): string {
       need(r, length, where);
-      const s = readTerminated(r, r.pos, r.pos + length, where);
+      const s = readCString(r.bytes, r.pos, r.pos + length, where);
       r.pos += length;
       return s;
     },
   });
+  return withLayout(field, { kind: 'cString', length });
 }
 
 /** A counted NUL-terminated string of at most `max` bytes with its terminator (MIG c_string[*:max]). */
@@ -131,7 +185,7 @@ export function varString(max: number): InlineField<string> {
       if (count > max) throw badArguments(where, `count ${count} exceeds ${description}`);
       r.pos += 8;
       need(r, count, where);
-      const s = readTerminated(r, r.pos, r.pos + count, where);
+      const s = readCString(r.bytes, r.pos, r.pos + count, where);
       r.pos += count;
       return s;
     },
