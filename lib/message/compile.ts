@@ -1,0 +1,272 @@
+/**
+ * The schema compiler: for a message whose fields all have a fixed size and a layout
+ * the compiler knows (integers, booleans, cString(n), port(disposition) — see
+ * fields/layout.ts), `defineMessage` generates, once, an encoder and a decoder
+ * specialised to that message: every offset a constant, every field read and written
+ * by name, the decoded value built by one object literal with the fields in order.
+ * Generated code gives V8 monomorphic property accesses and one object shape per
+ * schema, which a loop over field objects cannot (its calls and keyed accesses see every
+ * field kind and key, and the value object is built key by key).
+ *
+ * The generated functions do what the interpreted ones in schema.ts do, check for check
+ * and error for error (a test compares both on random schemas, values and malformed
+ * messages): when a value fails a check, the field's own method is called to throw the
+ * same TypeError. Keys enter the source only as JSON string literals. Where code
+ * generation is disabled (`--disallow-code-generation-from-strings`), compileSchema
+ * returns undefined and the schema stays interpreted.
+ * @module
+ */
+import { MACH_MSGH_BITS_COMPLEX, MIG_BAD_ID, NDR_RECORD } from '../constants.js';
+import { MachError } from '../errors.js';
+import type { MachMessage } from '../types.js';
+import { checkU32, describe } from './argument-checks.js';
+import { badArguments, pad4, type DescriptorField, type Field } from './fields/field.js';
+import { layoutOf, type FieldLayout } from './fields/layout.js';
+import { readCString, writeUtf8 } from './fields/strings.js';
+import { allocBytes } from './slab.js';
+
+/** What the compiler needs to know about a schema (computed by defineMessage). */
+export interface SchemaPlan {
+  id: number;
+  entries: Array<[string, Field]>;
+  ndr: boolean;
+  complex: boolean;
+  /** Default msgh_bits for a header without them, from its local port. */
+  defaultBits: (local: number) => number;
+}
+
+/** The functions compiled for one schema. */
+export interface CompiledSchema {
+  /** Byte length of the inline body, the same for every value. */
+  bodySize: number;
+  /** Writes the inline body at offset 0 of `bytes` (bodySize bytes); `zeroed` says they are all 0 already, so padding need not be written. */
+  writeBody(value: unknown, bytes: Uint8Array, zeroed: boolean): void;
+  encode(value: unknown, header: unknown): MachMessage;
+  decode(message: unknown): Record<string, unknown>;
+}
+
+/** The value check for a number field, as an expression over `x` that is true for a bad value. */
+function intCheck(layout: Extract<FieldLayout, { kind: 'int' }>): string {
+  if (layout.size === 4) return layout.signed ? `typeof x !== 'number' || (x | 0) !== x` : `typeof x !== 'number' || x >>> 0 !== x`;
+  const bits = layout.size * 8;
+  const min = layout.signed ? -(2 ** (bits - 1)) : 0;
+  const max = layout.signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  return `typeof x !== 'number' || (x | 0) !== x || x < ${min} || x > ${max}`;
+}
+
+function intRead(layout: Extract<FieldLayout, { kind: 'int' }>, o: number): string {
+  switch (layout.size) {
+    case 1:
+      return layout.signed ? `(b[${o}] << 24) >> 24` : `b[${o}]`;
+    case 2:
+      return layout.signed ? `((b[${o}] | (b[${o + 1}] << 8)) << 16) >> 16` : `(b[${o}] | (b[${o + 1}] << 8))`;
+    default: {
+      const word = `b[${o}] | (b[${o + 1}] << 8) | (b[${o + 2}] << 16) | (b[${o + 3}] << 24)`;
+      return layout.signed ? `(${word})` : `((${word}) >>> 0)`;
+    }
+  }
+}
+
+/** Little-endian uint64/int64 bytes of `x` (already range-checked) at `o`. */
+function write64(b: Uint8Array, o: number, x: bigint): void {
+  const u = BigInt.asUintN(64, x);
+  const lo = Number(u & 0xffffffffn);
+  const hi = Number(u >> 32n);
+  b[o] = lo;
+  b[o + 1] = lo >> 8;
+  b[o + 2] = lo >> 16;
+  b[o + 3] = lo >>> 24;
+  b[o + 4] = hi;
+  b[o + 5] = hi >> 8;
+  b[o + 6] = hi >> 16;
+  b[o + 7] = hi >>> 24;
+}
+
+function read64(b: Uint8Array, o: number, signed: boolean): bigint {
+  const lo = (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+  const hi = (b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24)) >>> 0;
+  const u = (BigInt(hi) << 32n) | BigInt(lo);
+  return signed ? BigInt.asIntN(64, u) : u;
+}
+
+/** Each field with its layout, or undefined when some field has none (or a key the generated literal cannot carry). */
+function layoutsOf(entries: Array<[string, Field]>): FieldLayout[] | undefined {
+  const out: FieldLayout[] = [];
+  for (const [key, field] of entries) {
+    const layout = layoutOf(field);
+    // An object literal's "__proto__": sets the prototype instead of defining a key.
+    if (layout === undefined || key === '__proto__') return undefined;
+    out.push(layout);
+  }
+  return out;
+}
+
+let codegen: boolean | undefined;
+
+function codegenAllowed(): boolean {
+  if (codegen === undefined) {
+    try {
+      codegen = new Function('return 1')() === 1;
+    } catch {
+      codegen = false;
+    }
+  }
+  return codegen;
+}
+
+/** The compiled encoder and decoder for `plan`, or undefined when it has a field the compiler does not lay out. */
+export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
+  const layouts = layoutsOf(plan.entries);
+  if (layouts === undefined || !codegenAllowed()) return undefined;
+  const { id, entries, ndr, complex } = plan;
+  const keys = entries.map(([key]) => key);
+  const fields = entries.map(([, field]) => field);
+  const lit = (k: string): string => JSON.stringify(k);
+
+  // Inline offsets: NDR first, then each inline field padded to 4, in field order.
+  const offsets: number[] = [];
+  let size = ndr ? NDR_RECORD.length : 0;
+  for (const layout of layouts) {
+    offsets.push(size);
+    if (layout.kind === 'port') continue;
+    size += layout.kind === 'int' ? 4 : layout.kind === 'boolean' ? 4 : layout.kind === 'int64' ? 8 : pad4(layout.length);
+  }
+  const bodySize = size;
+  const descriptorIndexes = layouts.flatMap((l, i) => (l.kind === 'port' ? [i] : []));
+
+  const write: string[] = [];
+  if (ndr) for (let k = 0; k < NDR_RECORD.length; k++) write.push(`b[${k}] = ${NDR_RECORD[k]};`);
+  layouts.forEach((layout, i) => {
+    const o = offsets[i]!;
+    const get = `x = value[${lit(keys[i]!)}];`;
+    switch (layout.kind) {
+      case 'port':
+        return;
+      case 'int': {
+        write.push(get, `if (${intCheck(layout)}) fail(${i}, x);`);
+        for (let k = 0; k < layout.size; k++) write.push(k === 0 ? `b[${o}] = x;` : `b[${o + k}] = x >> ${8 * k};`);
+        if (layout.size < 4) write.push(`if (!zeroed) { ${[1, 2, 3].filter((k) => k >= layout.size).map((k) => `b[${o + k}] = 0;`).join(' ')} }`);
+        return;
+      }
+      case 'boolean':
+        write.push(get, `if (typeof x !== 'boolean') fail(${i}, x);`, `b[${o}] = x ? 1 : 0;`, `if (!zeroed) { b[${o + 1}] = 0; b[${o + 2}] = 0; b[${o + 3}] = 0; }`);
+        return;
+      case 'int64': {
+        const [min, max] = layout.signed ? ['-0x8000000000000000n', '0x7fffffffffffffffn'] : ['0n', '0xffffffffffffffffn'];
+        write.push(get, `if (typeof x !== 'bigint' || x < ${min} || x > ${max}) fail(${i}, x);`, `write64(b, ${o}, x);`);
+        return;
+      }
+      case 'cString':
+        write.push(
+          get,
+          `if (typeof x !== 'string') fail(${i}, x);`,
+          `n = writeUtf8(b, ${o}, x, ${layout.length - 1});`,
+          `if (!zeroed) b.fill(0, ${o} + n, ${o + pad4(layout.length)});`,
+        );
+        return;
+    }
+  });
+
+  const descriptors = descriptorIndexes.map((i, d) => {
+    const layout = layouts[i] as Extract<FieldLayout, { kind: 'port' }>;
+    return { i, d, layout, name: `n${d}` };
+  });
+
+  const encodeSrc = `
+    if (typeof header !== 'object' || header === null) throw new TypeError('header must be an object, got ' + describe(header));
+    const local = checkU32(header.msgh_local_port ?? 0, 'msgh_local_port');
+    const bits = header.msgh_bits !== undefined ? checkU32(header.msgh_bits, 'msgh_bits') : defaultBits(local);
+    if (typeof value !== 'object' || value === null) throw new TypeError('message value must be an object, got ' + describe(value));
+    ${descriptors.map(({ i, name }) => `const ${name} = checkU32(value[${lit(keys[i]!)}], ${lit(keys[i]!)});`).join('\n')}
+    const b = ${bodySize === 0 ? 'new Uint8Array(0)' : `allocBytes(${bodySize})`};
+    writeBody(value, b, true);
+    return {
+      header: {
+        msgh_bits: (${complex ? `bits | ${MACH_MSGH_BITS_COMPLEX}` : `bits & ${~MACH_MSGH_BITS_COMPLEX}`}) >>> 0,
+        msgh_remote_port: checkU32(header.msgh_remote_port, 'msgh_remote_port'),
+        msgh_local_port: local,
+        msgh_voucher_port: checkU32(header.msgh_voucher_port ?? 0, 'msgh_voucher_port'),
+        msgh_id: ${id},
+      },
+      body: b,
+      ${complex ? `descriptors: [${descriptors.map(({ name, layout }) => `{ type: 0, name: ${name}, disposition: ${layout.disposition} }`).join(', ')}],` : ''}
+    };`;
+
+  const reads: string[] = [];
+  const values: string[] = [];
+  layouts.forEach((layout, i) => {
+    const o = offsets[i]!;
+    const v = `v${i}`;
+    values.push(`${lit(keys[i]!)}: ${v}`);
+    switch (layout.kind) {
+      case 'port':
+        return;
+      case 'int':
+        reads.push(`const ${v} = ${intRead(layout, o)};`);
+        return;
+      case 'boolean':
+        reads.push(`const ${v} = (b[${o}] | b[${o + 1}] | b[${o + 2}] | b[${o + 3}]) !== 0;`);
+        return;
+      case 'int64':
+        reads.push(`const ${v} = read64(b, ${o}, ${layout.signed});`);
+        return;
+      case 'cString':
+        reads.push(`const ${v} = readCString(b, ${o}, ${o + layout.length}, ${lit(keys[i]!)});`);
+        return;
+    }
+  });
+  for (const { i, d, layout } of descriptors) {
+    reads.push(
+      `const d${d} = ds[${d}];`,
+      `const v${i} = d${d}.type === 0 && d${d}.disposition === ${layout.received} ? d${d}.name : F[${i}].fromDescriptor(d${d}, 0, ${lit(keys[i]!)});`,
+    );
+  }
+
+  const decodeSrc = `
+    if (typeof message !== 'object' || message === null || typeof message.header !== 'object' || message.header === null) {
+      throw new TypeError('decode takes a message, got ' + describe(message));
+    }
+    const h = message.header;
+    if (h.msgh_id !== ${id}) throw new MachError(MIG_BAD_ID, 'expected msgh_id ${id}, got ' + h.msgh_id);
+    const isComplex = (h.msgh_bits & ${MACH_MSGH_BITS_COMPLEX}) !== 0;
+    const ds = message.descriptors ?? EMPTY;
+    if (isComplex !== ${complex}) throw badArguments('message', ${lit(complex ? 'expected a complex message' : 'expected a simple message')});
+    if (ds.length !== ${descriptors.length}) throw badArguments('message', 'expected ${descriptors.length} descriptors, got ' + ds.length);
+    const b = message.body ?? EMPTY_BYTES;
+    if (!(b instanceof Uint8Array)) throw new TypeError('message.body must be a Uint8Array, got ' + describe(b));
+    if (b.byteLength !== ${bodySize}) throw badArguments('message', 'inline data of ' + b.byteLength + ' bytes, expected ${bodySize}');
+    ${reads.join('\n')}
+    return { ${values.join(', ')} };`;
+
+  const fail = (i: number, value: unknown): never => {
+    const field = fields[i]!;
+    if (field.kind === 'inline') field.sizeOf(value, keys[i]!);
+    else (field as DescriptorField<unknown>).toDescriptor(value, keys[i]!);
+    throw new TypeError(`${keys[i]} (${field.description}): invalid value ${describe(value)}`);
+  };
+  const env = {
+    F: fields,
+    fail,
+    describe,
+    checkU32,
+    defaultBits: plan.defaultBits,
+    allocBytes,
+    writeUtf8,
+    readCString,
+    write64,
+    read64,
+    MachError,
+    MIG_BAD_ID,
+    badArguments,
+    EMPTY: Object.freeze([]) as readonly unknown[],
+    EMPTY_BYTES: new Uint8Array(0),
+  };
+  const names = Object.keys(env);
+  const src = `"use strict";
+    function writeBody(value, b, zeroed) { let x; let n; ${write.join('\n')} }
+    function encode(value, header) { ${encodeSrc} }
+    function decode(message) { ${decodeSrc} }
+    return { writeBody, encode, decode };`;
+  const made = new Function(...names, src)(...names.map((k) => env[k as keyof typeof env])) as Omit<CompiledSchema, 'bodySize'>;
+  return { bodySize, ...made };
+}
