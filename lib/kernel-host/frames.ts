@@ -15,9 +15,26 @@ export interface Frame {
   bytes: Buffer;
 }
 
+/**
+ * Frames are built in one reused scratch writer and copied out at their final size:
+ * a received message's reply frame outgrew a fresh writer's first buffer and was
+ * allocated twice. The scratch is taken while a frame is being built (encoding may run
+ * a caller's getters, which may build frames of their own: those get a writer of their
+ * own), and not kept once it has grown past SCRATCH_KEEP (a large message's frame is
+ * handed over as it is, without the copy).
+ */
+let scratch: Writer | null = null;
+const SCRATCH_KEEP = 64 * 1024;
+
 /** A writer for one frame: the header is reserved, fill the payload, then {@link endFrame}. */
 export function beginFrame(type: number, flags: number, task: number, seq: number, initial = 128): Writer {
-  const w = new Writer(initial, HEADER_SIZE);
+  let w = scratch;
+  if (w !== null) {
+    scratch = null;
+    w.pos = HEADER_SIZE;
+  } else {
+    w = new Writer(Math.max(initial, 1024), HEADER_SIZE);
+  }
   const b = w.buf;
   b[4] = type;
   b[5] = flags;
@@ -28,10 +45,14 @@ export function beginFrame(type: number, flags: number, task: number, seq: numbe
   return w;
 }
 
-/** Write the frame length and return the frame. */
+/** Write the frame length and return the frame (a buffer of its own; the writer is done with). */
 export function endFrame(w: Writer): Buffer {
   w.buf.writeUInt32LE(w.pos, 0);
-  return w.finish();
+  if (w.buf.length > SCRATCH_KEEP) return w.finish();
+  const out = Buffer.allocUnsafe(w.pos);
+  w.buf.copy(out, 0, 0, w.pos);
+  scratch = w;
+  return out;
 }
 
 /** A frame whose payload is one value. */

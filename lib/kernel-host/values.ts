@@ -245,8 +245,12 @@ export class Reader {
   bytes(n: number): Uint8Array<ArrayBuffer> {
     this.need(n);
     const out = new Uint8Array(n);
-    out.set(this.buf.subarray(this.pos, this.pos + n));
-    this.pos += n;
+    const buf = this.buf;
+    const pos = this.pos;
+    // Message bodies are mostly small: a loop beats making a view to copy from.
+    if (n <= 128) for (let i = 0; i < n; i++) out[i] = buf[pos + i]!;
+    else out.set(buf.subarray(pos, pos + n));
+    this.pos = pos + n;
     return out;
   }
 
@@ -281,11 +285,18 @@ export function writeValue(w: Writer, v: unknown, depth = 0): void {
       w.u8(v ? T_TRUE : T_FALSE);
       return;
     case 'number':
-      if (Number.isInteger(v) && v >= 0 && v <= 0xffffffff && !Object.is(v, -0)) {
+      // v >>> 0 === v holds for the integers 0 … 2³²−1 and for −0 (−0 >>> 0 is +0, and
+      // +0 === −0); 1 / v > 0 leaves −0 to the f64 encoding.
+      if (v >>> 0 === v && (v !== 0 || 1 / v > 0)) {
         w.ensure(5);
-        w.buf[w.pos] = T_U32;
-        w.buf.writeUInt32LE(v, w.pos + 1);
-        w.pos += 5;
+        const b = w.buf;
+        const p = w.pos;
+        b[p] = T_U32;
+        b[p + 1] = v;
+        b[p + 2] = v >>> 8;
+        b[p + 3] = v >>> 16;
+        b[p + 4] = v >>> 24;
+        w.pos = p + 5;
       } else if (Number.isInteger(v) && v < 0 && v >= -0x80000000) {
         w.u8(T_I32);
         w.i32(v);
@@ -295,6 +306,15 @@ export function writeValue(w: Writer, v: unknown, depth = 0): void {
       }
       return;
     case 'bigint': {
+      if (v === 0n) {
+        // Trailer contexts: the common bigint, no byte loop.
+        w.ensure(3);
+        w.buf[w.pos] = T_BIGINT;
+        w.buf[w.pos + 1] = 0;
+        w.buf[w.pos + 2] = 0;
+        w.pos += 3;
+        return;
+      }
       w.u8(T_BIGINT);
       const neg = v < 0n;
       let m = neg ? -v : v;
@@ -329,6 +349,13 @@ export function writeValue(w: Writer, v: unknown, depth = 0): void {
     return;
   }
   if (depth >= MAX_DEPTH) throw new TypeError(`kernel-host: value nested more than ${MAX_DEPTH} deep (or cyclic) cannot be sent`);
+  // Headers, trailers, audit tokens: plain objects skip the byte-array and typed-array
+  // checks below, which none of them can pass (an array is the one exotic object whose
+  // prototype may be Object.prototype and still take another path).
+  if (Object.getPrototypeOf(v) === Object.prototype && !Array.isArray(v)) {
+    writeObject(w, v as Record<string, unknown>, depth);
+    return;
+  }
   if (v instanceof Uint8Array) {
     w.ensure(5 + v.byteLength);
     w.buf[w.pos] = T_BYTES;
@@ -356,11 +383,16 @@ export function writeValue(w: Writer, v: unknown, depth = 0): void {
       return;
     }
   }
-  const o = v as Record<string, unknown>;
+  writeObject(w, v as Record<string, unknown>, depth);
+}
+
+/** An object: its own enumerable string-keyed properties, in Object.keys order. */
+function writeObject(w: Writer, o: Record<string, unknown>, depth: number): void {
   const keys = Object.keys(o);
   w.u8(T_OBJECT);
   w.u32(keys.length);
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const id = KEY_INDEX.get(k);
     if (id !== undefined) w.u8(id);
     else {

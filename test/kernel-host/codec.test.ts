@@ -131,6 +131,25 @@ describe('kernel-host frames', () => {
     );
   });
 
+  it('gives every frame bytes of its own: frames built one after another, one built inside another, and large ones', () => {
+    const inner: Buffer[] = [];
+    const outerValue = {
+      get header() {
+        // A caller's getter may build a frame (e.g. another mach_msg) while this one is being built.
+        inner.push(valueFrame(F.MSG, 0, 2, 7, { body: new Uint8Array([4, 5, 6]) }));
+        return { msgh_id: 1 };
+      },
+    };
+    const outer = valueFrame(F.MSG, 0, 1, 6, outerValue);
+    const large = valueFrame(F.MSG, 0, 3, 8, new Uint8Array(200_000).fill(7));
+    const after = valueFrame(F.MSG, 0, 4, 9, [1, 2, 3]);
+    expect(readValue(payload(parseFrame(outer)))).toEqual({ header: { msgh_id: 1 } });
+    expect(readValue(payload(parseFrame(inner[0]!)))).toEqual({ body: new Uint8Array([4, 5, 6]) });
+    expect((readValue(payload(parseFrame(large))) as Uint8Array).every((b) => b === 7)).toBe(true);
+    expect(readValue(payload(parseFrame(after)))).toEqual([1, 2, 3]);
+    expect([parseFrame(outer).seq, parseFrame(inner[0]!).seq, parseFrame(large).seq, parseFrame(after).seq]).toEqual([6, 7, 8, 9]);
+  });
+
   it('refuses a length below the header or above the limit', () => {
     const cutter = new FrameCutter(1024);
     const small = Buffer.alloc(8);
