@@ -247,17 +247,23 @@ function readDescriptor(d: unknown, i: number): UDesc {
 }
 
 /** The validated parts of a message to send. */
-interface Parsed {
-  bits: number;
-  remote: number;
-  local: number;
-  voucher: number;
-  id: number;
-  descs: UDesc[] | null;
-  body: Uint8Array;
+class Parsed {
+  bits = 0;
+  remote = 0;
+  local = 0;
+  voucher = 0;
+  id = 0;
+  descs: UDesc[] | null = null;
+  body: Uint8Array = EMPTY;
   /** COMPLEX but no descriptor count at all (a 24-byte complex message). */
-  noCount: boolean;
+  noCount = false;
 }
+
+/**
+ * The message being sent, reused: msgSend reads it only during copy-in, which nothing
+ * re-enters (a kernel-object server that sends runs later, from kmsgSend).
+ */
+const parsed = new Parsed();
 
 /** Check the JS shape of `msg` (TypeError on wrong types). */
 function parseMessage(msg: unknown): Parsed {
@@ -290,7 +296,16 @@ function parseMessage(msg: unknown): Parsed {
   } else if (m.descriptors !== undefined && m.descriptors.length > 0) {
     throw new TypeError('mach_msg: descriptors need MACH_MSGH_BITS_COMPLEX in msgh_bits');
   }
-  return { bits, remote, local, voucher, id, descs, body, noCount };
+  const p = parsed;
+  p.bits = bits;
+  p.remote = remote;
+  p.local = local;
+  p.voucher = voucher;
+  p.id = id;
+  p.descs = descs;
+  p.body = body;
+  p.noCount = noCount;
+  return p;
 }
 
 /**
@@ -300,7 +315,9 @@ function parseMessage(msg: unknown): Parsed {
 function copyBody(body: Uint8Array): Uint8Array {
   const n = body.length;
   if (n === 0) return EMPTY;
-  if ((n & 3) === 0) return body.slice();
+  // The copy constructor, not slice(): a Buffer's slice() is a view, not a copy, and
+  // TypedArray slice() looks up the species constructor on every call.
+  if ((n & 3) === 0) return new Uint8Array(body);
   const out = new Uint8Array((n + 3) & ~3);
   out.set(body);
   return out;
@@ -328,7 +345,8 @@ let oolSlabUsed = OOL_SLAB_SIZE;
  * larger than the region.
  */
 function copyOol(data: Uint8Array, size: number): Uint8Array {
-  if (size <= 64 || size > OOL_SLAB_MAX) return data.slice(0, size);
+  const src = size === data.length ? data : data.subarray(0, size);
+  if (size <= 64 || size > OOL_SLAB_MAX) return new Uint8Array(src);
   // 8-byte alignment keeps every region readable through wider typed-array views.
   const span = (size + 7) & ~7;
   if (oolSlabUsed + span > OOL_SLAB_SIZE) {
@@ -337,7 +355,7 @@ function copyOol(data: Uint8Array, size: number): Uint8Array {
   }
   const out = new Uint8Array(oolSlab, oolSlabUsed, size);
   oolSlabUsed += span;
-  out.set(size === data.length ? data : data.subarray(0, size));
+  out.set(src);
   return out;
 }
 
@@ -721,6 +739,9 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
   }
   kmsg.body = copyBody(p.body);
   kmsg.size = messageSize(kmsg.descs, kmsg.body.length);
+  // Let go of the caller's objects (the scratch record would keep them alive).
+  p.descs = null;
+  p.body = EMPTY;
   // MACH_SEND_NOTIFY arms a delayed send-possible request on a full queue, or forces the
   // message through when the queue has room (ipc_kmsg_copyin_header).
   if ((option & MACH_SEND_NOTIFY) !== 0 && destRequestName !== 0 && MACH_MSGH_BITS_REMOTE(kmsg.bits) !== MACH_MSG_TYPE_PORT_SEND_ONCE && dest.active && !dest.inKernel) {
@@ -1169,6 +1190,28 @@ function captureSettlers(resolve: (msg: ReceivedMessage) => void, reject: (err: 
   capturedReject = reject;
 }
 
+/**
+ * A settled receive waiter kept for the next receive that blocks (a ping-pong blocks
+ * once per message). Only a waiter that never had a timer or an abort listener, whose
+ * closures could still refer to it, is kept.
+ */
+let spareWaiter: RcvWaiter | null = null;
+
+/** Keep `w`, settled and referred to by nothing, as the spare waiter. */
+function recycleReceiveWaiter(w: RcvWaiter): void {
+  if (!w.recyclable) return;
+  w.task = NO_TASK;
+  w.port = null;
+  w.resolve = NO_RESOLVE;
+  w.reject = NO_REJECT;
+  spareWaiter = w;
+}
+
+/** Placeholders that let a spare waiter drop the references of its last receive. */
+const NO_TASK = null as unknown as EmulatedTask;
+function NO_RESOLVE(): void {}
+function NO_REJECT(): void {}
+
 /** Park a receiver on `obj` (the caller checked there is nothing to receive now). */
 export function blockReceiver(
   task: EmulatedTask,
@@ -1180,9 +1223,16 @@ export function blockReceiver(
   signal: AbortSignal | null,
 ): Promise<ReceivedMessage> {
   const promise = new Promise<ReceivedMessage>(captureSettlers);
-  const w = new RcvWaiter(task, obj, option, rcvSize, trailerSize, capturedResolve!, capturedReject!);
+  let w = spareWaiter;
+  if (w !== null) {
+    spareWaiter = null;
+    w.reuse(task, obj, option, rcvSize, trailerSize, capturedResolve!, capturedReject!);
+  } else {
+    w = new RcvWaiter(task, obj, option, rcvSize, trailerSize, capturedResolve!, capturedReject!);
+  }
   capturedResolve = null;
   capturedReject = null;
+  if (signal !== null || (option & MACH_RCV_TIMEOUT) !== 0) w.recyclable = false;
   const list = obj.rcvWaiters;
   if (list === null) obj.rcvWaiters = [w];
   else list.push(w);
@@ -1243,7 +1293,11 @@ export function finishWaiter(w: RcvWaiter): void {
   }
   const r = finishMessage(task, w.kmsg, w.option, w.seqno, w.context, w.state, w.rcvSize);
   w.kmsg = null;
-  if (r.mr === MACH_MSG_SUCCESS) w.resolve(r.msg!);
-  else w.reject(task.receiveError(r.mr, { message: r.msg, size: r.size }));
+  if (r.mr === MACH_MSG_SUCCESS) {
+    w.resolve(r.msg!);
+    recycleReceiveWaiter(w);
+  } else {
+    w.reject(task.receiveError(r.mr, { message: r.msg, size: r.size }));
+  }
 }
 

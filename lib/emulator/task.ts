@@ -110,7 +110,7 @@ import { IP_DEAD, IP_VALID, type Port, type PortRef } from './port.js';
 import { CopyinResult, rightCheck, rightTerminate } from './right.js';
 import { Space } from './space.js';
 import { spaceInfo, type SpaceInfoEntry } from './space-info.js';
-import type { RcvWaiter, SendWaiter } from './waiter.js';
+import { PendingList, type RcvWaiter, type SendWaiter } from './waiter.js';
 
 /** The send controls without an abort signal, by kobjectCall | anyCall << 1 (shared, and unfrozen so that they keep the literal's hidden class: msgSend only reads them). */
 const SEND_CONTROLS: readonly SendControl[] = [
@@ -200,9 +200,9 @@ export class EmulatedTask implements MachApi {
   /** The address XNU would give the receive buffer (the guard of immovable receive rights received in guarded descriptors). */
   readonly receiveBufferAddress: bigint;
   /** Receives of this task waiting for a message. */
-  readonly pendingReceives = new Set<RcvWaiter>();
+  readonly pendingReceives = new PendingList<RcvWaiter>();
   /** Sends of this task waiting for room. */
-  readonly pendingSends = new Set<SendWaiter>();
+  readonly pendingSends = new PendingList<SendWaiter>();
   /** This task's bootstrap port (a send right to the emulated launchd). */
   bootstrap_port = MACH_PORT_NULL;
   private taskPortRef: Port | null = null;

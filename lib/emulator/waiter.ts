@@ -39,7 +39,7 @@ export function armTimer(holder: TimerHolder, ms: number, fire: () => void): voi
  * What both kinds of blocked thread hold: a timeout, the caller's abort signal with our
  * listener on it, and whether the wait is settled.
  */
-abstract class Waiter implements TimerHolder {
+export abstract class Waiter implements TimerHolder {
   /** The timeout, when one runs. */
   timer: ReturnType<typeof setTimeout> | null = null;
   /** The caller's abort signal and our listener on it. */
@@ -47,6 +47,10 @@ abstract class Waiter implements TimerHolder {
   onAbort: (() => void) | null = null;
   /** Settled (handed a message, a result or an error); no longer on any queue. */
   done = false;
+  /** The task's list of pending calls this waiter is on, and its neighbours there. */
+  pendingList: PendingList<Waiter> | null = null;
+  pendingPrev: Waiter | null = null;
+  pendingNext: Waiter | null = null;
 
   /** Stop the timer and the abort listener. */
   disarm(): void {
@@ -60,6 +64,72 @@ abstract class Waiter implements TimerHolder {
   }
 }
 
+/**
+ * A task's blocked calls, in the order they blocked (task termination settles them in
+ * that order). A doubly-linked list through the waiters themselves: a mach_msg that
+ * blocks joins and leaves it without allocating or hashing, which a Set costs on
+ * every blocked receive of a ping-pong. The part of the Set interface the task uses:
+ * add, delete (of a member or not), size, clear, iteration.
+ */
+export class PendingList<W extends Waiter> {
+  private head: W | null = null;
+  private tail: W | null = null;
+  private count = 0;
+
+  /** Waiters on the list. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Append `w` (no-op when it is on the list already). */
+  add(w: W): void {
+    if (w.pendingList !== null) return;
+    w.pendingList = this as PendingList<Waiter>;
+    w.pendingPrev = this.tail;
+    w.pendingNext = null;
+    if (this.tail === null) this.head = w;
+    else this.tail.pendingNext = w;
+    this.tail = w;
+    this.count++;
+  }
+
+  /** Remove `w` if it is on this list; true if it was. */
+  delete(w: W): boolean {
+    if (w.pendingList !== (this as PendingList<Waiter>)) return false;
+    const prev = w.pendingPrev as W | null;
+    const next = w.pendingNext as W | null;
+    if (prev === null) this.head = next;
+    else prev.pendingNext = next;
+    if (next === null) this.tail = prev;
+    else next.pendingPrev = prev;
+    w.pendingList = null;
+    w.pendingPrev = null;
+    w.pendingNext = null;
+    this.count--;
+    return true;
+  }
+
+  /** Remove every waiter. */
+  clear(): void {
+    let w = this.head;
+    while (w !== null) {
+      const next = w.pendingNext as W | null;
+      w.pendingList = null;
+      w.pendingPrev = null;
+      w.pendingNext = null;
+      w = next;
+    }
+    this.head = null;
+    this.tail = null;
+    this.count = 0;
+  }
+
+  /** The waiters in the order they were added. */
+  *[Symbol.iterator](): IterableIterator<W> {
+    for (let w = this.head; w !== null; w = w.pendingNext as W | null) yield w;
+  }
+}
+
 /** Take `w` off a port's or set's list of waiters, if it is still on it. */
 function removeWaiter<W>(list: W[] | null, w: W): void {
   if (list === null) return;
@@ -70,19 +140,19 @@ function removeWaiter<W>(list: W[] | null, w: W): void {
 /** A thread blocked in mach_msg's receive half. */
 export class RcvWaiter extends Waiter {
   /** The receiving task. */
-  readonly task: EmulatedTask;
+  task: EmulatedTask;
   /** The mach_msg options (MACH_RCV_LARGE, trailer elements, …). */
-  readonly option: number;
+  option: number;
   /** The receive buffer size. */
-  readonly rcvSize: number;
+  rcvSize: number;
   /** The trailer size the options ask for. */
-  readonly trailerSize: number;
+  trailerSize: number;
   /** The port or port set received on. */
-  readonly object: Port | PortSet;
+  object: Port | PortSet;
   /** Settles the caller's promise with a message. */
-  readonly resolve: (msg: ReceivedMessage) => void;
+  resolve: (msg: ReceivedMessage) => void;
   /** Settles the caller's promise with an error. */
-  readonly reject: (err: unknown) => void;
+  reject: (err: unknown) => void;
   /** The message handed over, if any. */
   kmsg: Kmsg | null = null;
   /** The port the message came from. */
@@ -95,6 +165,8 @@ export class RcvWaiter extends Waiter {
   state = 0;
   /** The needed size, for MACH_RCV_TOO_LARGE. */
   msize = 0;
+  /** No timer or abort listener was ever armed: once settled, nothing else refers to it. */
+  recyclable = true;
 
   /** A waiter for `task` receiving on `object`. */
   constructor(
@@ -114,6 +186,40 @@ export class RcvWaiter extends Waiter {
     this.trailerSize = trailerSize;
     this.resolve = resolve;
     this.reject = reject;
+  }
+
+  /**
+   * Make a settled waiter wait again, for another receive: every field as the
+   * constructor sets it. Only for a waiter nothing refers to any more (see
+   * recycleReceiveWaiter in mach-msg.ts).
+   */
+  reuse(
+    task: EmulatedTask,
+    object: Port | PortSet,
+    option: number,
+    rcvSize: number,
+    trailerSize: number,
+    resolve: (msg: ReceivedMessage) => void,
+    reject: (err: unknown) => void,
+  ): void {
+    this.timer = null;
+    this.signal = null;
+    this.onAbort = null;
+    this.done = false;
+    this.task = task;
+    this.object = object;
+    this.option = option;
+    this.rcvSize = rcvSize;
+    this.trailerSize = trailerSize;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.kmsg = null;
+    this.port = null;
+    this.seqno = 0;
+    this.context = 0n;
+    this.state = 0;
+    this.msize = 0;
+    this.recyclable = true;
   }
 
   /** Remove this waiter from its port's or set's list (timeout, abort). */
