@@ -49,10 +49,12 @@ import {
   type Field,
   type Fields,
   type FixedInlineField,
+  type MessageHeaderInit,
   type MessageSchema,
   type OolResolver,
   type TrailerSize,
 } from '../../lib/message/index.js';
+import { defineInterpretedMessage } from '../../lib/message/schema.js';
 import type { MachMessage, MachMsgDescriptor, MachMsgTrailer, ReceivedMessage } from '../../lib/types.js';
 
 // ---------------------------------------------------------------------------
@@ -453,6 +455,93 @@ export const schemaDecodeNeverCrashes = fc.property(
   },
 );
 
+/** A field spec of a kind the schema compiler lays out itself (scalars, cString(n), port(d)). */
+const compiledSpecArb: fc.Arbitrary<FieldSpec> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...scalarKinds).map((kind) => ({ kind })) },
+  { weight: 2, arbitrary: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constant(128)).map((n) => ({ kind: 'cString' as const, n })) },
+  { weight: 1, arbitrary: sendDisposition.map((disposition) => ({ kind: 'port' as const, disposition })) },
+);
+
+/** Keys, some of which are awkward inside generated source. */
+const keyArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('a', 'name', 'port', 'x1', '0', '7', 'constructor', 'toString', "it's", 'a"b', 'a\\b', 'line\nbreak', '\u2028', 'é', '') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+);
+
+/** A value for `spec`, or now and then one of the wrong type or range. */
+function maybeBadValueArb(spec: FieldSpec): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 8, arbitrary: valueArb(spec) },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, null, -1, 0.5, 2 ** 32, -(2 ** 31) - 1, 2 ** 31, NaN, '1', 1n, -1n, 2n ** 64n, true, {}, 'x\0y', 'ü'.repeat(70)) },
+  );
+}
+
+/** The outcome of `fn`: its result, or the error it threw as [class, message, kr]. */
+function outcome(fn: () => unknown): { value?: unknown; error?: [string, string, number | undefined] } {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    const err = e as Error & { kr?: number };
+    return { error: [err.constructor.name, err.message, err.kr] };
+  }
+}
+
+/**
+ * The compiled encoder and decoder (defineMessage) give the same bytes, values and
+ * errors as the interpreted ones (defineInterpretedMessage), for valid and invalid
+ * values and for mutated messages.
+ */
+export const compiledMatchesInterpreted = fc.property(
+  fc
+    .record({
+      id: int32Arb,
+      ndr: fc.option(fc.boolean(), { nil: undefined }),
+      fields: fc.uniqueArray(fc.tuple(keyArb, compiledSpecArb), { maxLength: 7, selector: ([k]) => k }),
+    })
+    .chain(({ id, ndr, fields }) =>
+      fc.record({
+        id: fc.constant(id),
+        ndr: fc.constant(ndr),
+        fields: fc.constant(fields),
+        value: fc.tuple(...fields.map(([, spec]) => maybeBadValueArb(spec))),
+        header: fc.record({ msgh_remote_port: fc.oneof(u32, fc.constant(-1), fc.constant(2 ** 33)), msgh_local_port: fc.option(u32, { nil: undefined }), msgh_bits: fc.option(u32, { nil: undefined }) }, { requiredKeys: ['msgh_remote_port'] }),
+        mutation: mutationArb,
+        dropDescriptor: fc.nat(8),
+        flipComplex: fc.boolean(),
+        descriptorPatch: fc.option(fc.record({ at: fc.nat(8), type: fc.nat(4), disposition: fc.integer({ min: 16, max: 21 }) }), { nil: undefined }),
+        otherId: fc.boolean(),
+      }),
+    ),
+  ({ id, ndr, fields, value: values, header, mutation, dropDescriptor, flipComplex, descriptorPatch, otherId }) => {
+    const spec = { id, ndr, fields: Object.fromEntries(fields.map(([k, s]) => [k, buildField(s)])) };
+    const compiled = defineMessage(spec);
+    const interpreted = defineInterpretedMessage(spec);
+    const value = Object.fromEntries(fields.map(([k], i) => [k, values[i]]));
+
+    const encoded = outcome(() => compiled.encode(value, header as MessageHeaderInit));
+    deepStrictEqual(encoded, outcome(() => interpreted.encode(value, header as MessageHeaderInit)));
+    const garbage = () => new Uint8Array(compiled.maxSize).fill(0xa5);
+    deepStrictEqual(outcome(() => compiled.encodeBody(value, garbage())), outcome(() => interpreted.encodeBody(value, garbage())));
+    if (encoded.value === undefined) return;
+
+    const received = asReceived(encoded.value as MachMessage);
+    deepStrictEqual(outcome(() => compiled.decode(received)), outcome(() => interpreted.decode(received)));
+    const descriptors = received.descriptors.filter((_, i) => i !== dropDescriptor || flipComplex).map((d) => ({ ...d }));
+    if (descriptorPatch !== undefined && descriptors.length > 0) {
+      const d = descriptors[descriptorPatch.at % descriptors.length] as { type: number; disposition?: number };
+      d.type = descriptorPatch.type;
+      d.disposition = descriptorPatch.disposition;
+    }
+    const bits = flipComplex ? (received.header.msgh_bits ^ MACH_MSGH_BITS_COMPLEX) >>> 0 : received.header.msgh_bits;
+    const mutated = {
+      header: { ...received.header, msgh_bits: bits, msgh_id: otherId ? (id ^ 1) | 0 : id },
+      descriptors: descriptors as MachMsgDescriptor[],
+      body: mutate(received.body, mutation),
+    };
+    deepStrictEqual(outcome(() => compiled.decode(mutated)), outcome(() => interpreted.decode(mutated)));
+  },
+);
+
 /** The codec properties and the share of a run each gets. */
 export const codecProperties = {
   wireRoundTrip: { property: wireRoundTrip, share: 0.3 },
@@ -460,6 +549,7 @@ export const codecProperties = {
   sendBufferNeverCrashes: { property: sendBufferNeverCrashes, share: 0.2 },
   receiveBufferNeverCrashes: { property: receiveBufferNeverCrashes, share: 0.2 },
   schemaDecodeNeverCrashes: { property: schemaDecodeNeverCrashes, share: 0.1 },
+  compiledMatchesInterpreted: { property: compiledMatchesInterpreted, share: 0.1 },
 } as const;
 
 /** Asserts every codec property, `runs` cases in total split by share (the fuzz mode's entry point). */

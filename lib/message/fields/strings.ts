@@ -34,19 +34,19 @@ function checkString(value: unknown, where: string, description: string): string
  * character.
  */
 export function writeUtf8(bytes: Uint8Array, pos: number, s: string, limit: number): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  const end = s.length < limit ? s.length : limit;
+  let i = 0;
+  // One unsigned compare per character: (c - 1) >>> 0 is below 0x7f only for 1..0x7f.
+  while (i < end) {
     const c = s.charCodeAt(i);
-    if (c === 0) return n;
-    if (c >= 0x80) {
-      const nul = s.indexOf('\0', i);
-      const rest = nul < 0 ? s.slice(i) : s.slice(i, nul);
-      return n + encoder.encodeInto(rest, bytes.subarray(pos + n, pos + limit)).written;
-    }
-    if (n >= limit) return n;
-    bytes[pos + n++] = c;
+    if ((c - 1) >>> 0 >= 0x7f) break;
+    bytes[pos + i++] = c;
   }
-  return n;
+  // Up to here every character was ASCII, one byte each: i bytes written.
+  if (i === end || s.charCodeAt(i) === 0) return i;
+  const nul = s.indexOf('\0', i);
+  const rest = nul < 0 ? s.slice(i) : s.slice(i, nul);
+  return i + encoder.encodeInto(rest, bytes.subarray(pos + i, pos + limit)).written;
 }
 
 /** The UTF-8 length of `s` up to its first NUL, capped at `limit` on a character boundary. */
