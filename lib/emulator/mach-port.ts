@@ -293,14 +293,26 @@ export function namesType(entry: Entry): number {
   return (type | (bits & IE_BITS_TYPE_MASK)) >>> 0;
 }
 
-/** mach_port_names: every name in use, in increasing index order, with its type. */
+/**
+ * mach_port_names: every name in use, in increasing index order, with its type
+ * (xnu:osfmk/ipc/mach_port.c:mach_port_names walks the table by index the same way).
+ *
+ * One scan of the table straight into two arrays of the exact size: no intermediate
+ * list of entries. At 100,000 names each array is a large object (~800 KB) whose pages
+ * are fresh memory; an intermediate list grown by `push` tripled the memory touched.
+ */
 export function portNames(space: Space): { names: number[]; types: number[] } {
-  const entries = space.entries();
-  const names = new Array<number>(entries.length);
-  const types = new Array<number>(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    names[i] = entries[i]!.name;
-    types[i] = namesType(entries[i]!);
+  const count = space.count;
+  const names = new Array<number>(count);
+  const types = new Array<number>(count);
+  let k = 0;
+  const end = space.tableSize;
+  for (let i = 1; i < end && k < count; i++) {
+    const e = space.entryAt(i);
+    if (e === undefined) continue;
+    names[k] = e.name;
+    types[k] = namesType(e);
+    k++;
   }
   return { names, types };
 }

@@ -146,6 +146,14 @@ export class Space {
     this.used--;
   }
 
+  /**
+   * Number of indices in the table (index 0 included): scanning `entryAt(1 .. tableSize - 1)`
+   * visits every entry in increasing index order without building a list first.
+   */
+  get tableSize(): number {
+    return this.size;
+  }
+
   /** Every entry in use, in increasing index order. */
   entries(): Entry[] {
     const out: Entry[] = [];
