@@ -95,14 +95,24 @@ export class FramingError extends Error {
  * Cuts a byte stream into frames. Chunks are kept until a whole frame is there; a frame
  * inside one chunk is a view of it (no copy). A length below the header size or above
  * `maxFrame` cannot be resynchronised: push() throws FramingError.
+ *
+ * With `reusedChunks`, the caller's chunk is a read buffer it will overwrite after
+ * push() returns: frames handed out are still views (the consumer must be done with
+ * them when `onFrame` returns), and the bytes of an incomplete frame are copied.
  */
 export class FrameCutter {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private readonly maxFrame: number;
+  private readonly reusedChunks: boolean;
 
-  constructor(maxFrame: number) {
+  constructor(maxFrame: number, options: { reusedChunks?: boolean } = {}) {
     this.maxFrame = maxFrame;
+    this.reusedChunks = options.reusedChunks === true;
+  }
+
+  private keep(chunk: Buffer): Buffer {
+    return this.reusedChunks ? Buffer.from(chunk) : chunk;
   }
 
   /** Bytes received but not yet part of a complete frame. */
@@ -123,12 +133,12 @@ export class FrameCutter {
         pos += len;
       }
       if (pos < chunk.length) {
-        this.chunks.push(pos === 0 ? chunk : chunk.subarray(pos));
+        this.chunks.push(this.keep(pos === 0 ? chunk : chunk.subarray(pos)));
         this.buffered = chunk.length - pos;
       }
       return;
     }
-    this.chunks.push(chunk);
+    this.chunks.push(this.keep(chunk));
     this.buffered += chunk.length;
     for (;;) {
       if (this.buffered < 4) return;

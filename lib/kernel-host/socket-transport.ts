@@ -36,6 +36,9 @@ export interface SocketOptions {
   timeoutMs?: number;
 }
 
+/** Size of the asynchronous connection's read buffer (larger replies arrive in several reads). */
+const READ_BUFFER = 64 * 1024;
+
 function openError(path: string, why: string): Error {
   return new Error(`machport: cannot use the kernel host at ${path}: ${why}`);
 }
@@ -95,8 +98,14 @@ export class SocketTransport implements ClientTransport {
   private readonly sid: string;
   private readonly helper: SyncHelper;
   private readonly sock: net.Socket;
-  /** Replies carry at most a message sent in one frame, plus a trailer: leave room. */
-  private readonly cutter = new FrameCutter(2 * DEFAULT_MAX_FRAME);
+  /**
+   * Replies carry at most a message sent in one frame, plus a trailer: leave room. The
+   * socket reads into one buffer of its own (`onread`), so the cutter copies what it
+   * keeps of an incomplete frame.
+   */
+  private readonly cutter = new FrameCutter(2 * DEFAULT_MAX_FRAME, { reusedChunks: true });
+  /** Bytes read from the asynchronous connection (a view of the read buffer, valid during the call). */
+  private onBytes: (chunk: Buffer) => void = () => {};
   private unconfirmed: Buffer[] = [];
   private lost: string | null = null;
   private refs = 0;
@@ -113,7 +122,19 @@ export class SocketTransport implements ClientTransport {
     helper.listen(this.sid, (note) => {
       if (note.kind === 'lost') this.lose(note.message);
     });
-    const sock = net.createConnection(path);
+    // Replies are read into one buffer reused for every read, past the readable stream
+    // (no chunk allocated, no 'data' event): a reply is decoded, its bytes copied out,
+    // before the next read can overwrite them.
+    const sock = net.createConnection({
+      path,
+      onread: {
+        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        callback: (n: number, buf: Uint8Array) => {
+          this.onBytes((buf as Buffer).subarray(0, n));
+          return true;
+        },
+      },
+    });
     this.sock = sock;
     // Referenced until the kernel accepted it (connectKernel awaits that), then only
     // while mach_msg calls are pending.
@@ -126,7 +147,7 @@ export class SocketTransport implements ClientTransport {
       settle = { resolve, reject };
     });
     this.attached.catch(() => undefined);
-    sock.on('data', (chunk: Buffer) => {
+    this.onBytes = (chunk: Buffer) => {
       try {
         this.cutter.push(chunk, (bytes) => {
           if (!this.welcomedAsync) {
@@ -151,7 +172,7 @@ export class SocketTransport implements ClientTransport {
       } catch (err) {
         this.lose(err instanceof FramingError ? `bad frame from the kernel host: ${err.message}` : String(err));
       }
-    });
+    };
     sock.on('error', (err) => {
       settle.reject(openError(path, err.message));
       this.lose(`the connection to the kernel host failed: ${err.message}`);
