@@ -150,6 +150,31 @@ describe('kernel-host frames', () => {
     expect([parseFrame(outer).seq, parseFrame(inner[0]!).seq, parseFrame(large).seq, parseFrame(after).seq]).toEqual([6, 7, 8, 9]);
   });
 
+  it('cuts a stream read into one reused buffer into the same frames (property)', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 20 }), (values, cuts) => {
+        const frames = values.map((v, i) => valueFrame(F.CALL, 0, i, i + 1, v));
+        const stream = Buffer.concat(frames);
+        const cutter = new FrameCutter(1 << 20, { reusedChunks: true });
+        const readBuffer = Buffer.alloc(64);
+        const got: Buffer[] = [];
+        let pos = 0;
+        let c = 0;
+        while (pos < stream.length) {
+          const n = Math.min(cuts[c++ % cuts.length]!, readBuffer.length, stream.length - pos);
+          stream.copy(readBuffer, 0, pos, pos + n);
+          cutter.push(readBuffer.subarray(0, n), (f) => got.push(Buffer.from(f)));
+          // The next read overwrites the buffer.
+          readBuffer.fill(0xee);
+          pos += n;
+        }
+        expect(got.length).toBe(frames.length);
+        for (let i = 0; i < frames.length; i++) expect(got[i]!.equals(frames[i]!)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('refuses a length below the header or above the limit', () => {
     const cutter = new FrameCutter(1024);
     const small = Buffer.alloc(8);
