@@ -12,6 +12,8 @@ import {
   MACH_MSG_HEADER_SIZE,
   MACH_MSGH_BITS_COMPLEX,
   MACH_MSG_OOL_PORTS_DESCRIPTOR,
+  MACH_MSG_PORT_DESCRIPTOR,
+  MACH_MSG_PORT_DESCRIPTOR_SIZE,
   MACH_RCV_INVALID_DATA,
   MACH_RCV_INVALID_TYPE,
   MACH_RCV_TOO_LARGE,
@@ -21,7 +23,7 @@ import {
 } from '../constants.js';
 import { MachError } from '../errors.js';
 import type { MachMessage, MachMsgDescriptor, ReceivedMessage } from '../types.js';
-import { checkBytes, describe } from './argument-checks.js';
+import { checkBytes, checkU32, describe } from './argument-checks.js';
 import {
   DESCRIPTOR_TYPE_OFFSET,
   descriptorEncodedSize,
@@ -31,7 +33,8 @@ import {
   writeDescriptor,
   type OolResolver,
 } from './descriptors.js';
-import { readHeader, writeHeader } from './header.js';
+import { i32, put32, u32 } from './le.js';
+import { allocBytes } from './slab.js';
 import { decodeTrailer, type TrailerSize } from './trailer.js';
 
 export type { OolResolver } from './descriptors.js';
@@ -52,6 +55,14 @@ export interface EncodedMessage {
   ool: Array<{ descriptorOffset: number; data: Uint8Array }>;
   /** Each OOL-ports descriptor: the offset of its first byte and the names it sends. Its address field is 0 for the sender to patch. */
   oolPorts: Array<{ descriptorOffset: number; names: Uint32Array }>;
+}
+
+function isU32(x: unknown): x is number {
+  return typeof x === 'number' && x >>> 0 === x;
+}
+
+function isU8(x: unknown): x is number {
+  return typeof x === 'number' && (x & 0xff) === x;
 }
 
 function checkMessage(msg: MachMessage): void {
@@ -126,17 +137,36 @@ export function encodedSize(msg: MachMessage): number {
 export function encodeMessage(msg: MachMessage, out?: Uint8Array): EncodedMessage {
   const size = encodedSize(msg);
   const bytes = out !== undefined && checkBytes(out, 'out').byteLength >= size ? out.subarray(0, size) : new Uint8Array(size);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
   const complex = (msg.header.msgh_bits & MACH_MSGH_BITS_COMPLEX) !== 0;
-  writeHeader(view, 0, msg.header, size);
+  // The header by hand, in writeHeader's order of checks (header.ts).
+  const h = msg.header;
+  put32(bytes, 0, checkU32(h.msgh_bits, 'msgh_bits'));
+  put32(bytes, 4, size);
+  put32(bytes, 8, checkU32(h.msgh_remote_port, 'msgh_remote_port'));
+  put32(bytes, 12, checkU32(h.msgh_local_port ?? 0, 'msgh_local_port'));
+  put32(bytes, 16, checkU32(h.msgh_voucher_port ?? 0, 'msgh_voucher_port'));
+  put32(bytes, 20, checkU32(h.msgh_id, 'msgh_id'));
   const encoded: EncodedMessage = { bytes, size, ool: [], oolPorts: [] };
   let pos = MACH_MSG_HEADER_SIZE;
   const descriptors = writtenDescriptors(msg);
   if (descriptors !== undefined) {
-    view.setUint32(pos, descriptors.length, true);
+    put32(bytes, pos, descriptors.length);
     pos += MACH_MSG_BODY_SIZE;
+    let view: DataView | undefined;
     for (let i = 0; i < descriptors.length; i++) {
       const desc = descriptors[i]!;
+      if (desc.type === MACH_MSG_PORT_DESCRIPTOR && isU32(desc.name) && isU8(desc.disposition)) {
+        // writeDescriptor's port case, for the values it writes unchanged.
+        put32(bytes, pos, desc.name);
+        put32(bytes, pos + 4, 0);
+        bytes[pos + 8] = 0;
+        bytes[pos + 9] = 0;
+        bytes[pos + 10] = desc.disposition;
+        bytes[pos + 11] = MACH_MSG_PORT_DESCRIPTOR;
+        pos += MACH_MSG_PORT_DESCRIPTOR_SIZE;
+        continue;
+      }
+      view ??= new DataView(bytes.buffer, bytes.byteOffset, size);
       const referenced = writeDescriptor(view, pos, desc, i);
       if (complex && referenced !== undefined) {
         if (desc.type === MACH_MSG_OOL_PORTS_DESCRIPTOR) encoded.oolPorts.push({ descriptorOffset: pos, names: referenced as Uint32Array });
@@ -147,6 +177,18 @@ export function encodeMessage(msg: MachMessage, out?: Uint8Array): EncodedMessag
   }
   if (msg.body !== undefined) bytes.set(msg.body, pos);
   return encoded;
+}
+
+/**
+ * A copy of bytes[start, end). Up to 64 bytes V8 keeps a typed array's bytes on its
+ * heap, where slice() is cheapest; larger copies are carved from a slab (slab.ts)
+ * rather than each getting a backing store of its own.
+ */
+function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  if (end - start <= 64) return bytes.slice(start, end);
+  const out = allocBytes(end - start);
+  out.set(bytes.subarray(start, end));
+  return out;
 }
 
 /**
@@ -170,8 +212,15 @@ export function decodeMessage(bytes: Uint8Array, option: number, resolve?: OolRe
   if (bytes.byteLength < MACH_MSG_HEADER_SIZE) {
     throw new MachError(MACH_RCV_INVALID_DATA, `buffer of ${bytes.byteLength} bytes is smaller than a header`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const header = readHeader(view, 0);
+  // readHeader's fields (header.ts), read without a DataView.
+  const header = {
+    msgh_bits: u32(bytes, 0),
+    msgh_size: u32(bytes, 4),
+    msgh_remote_port: u32(bytes, 8),
+    msgh_local_port: u32(bytes, 12),
+    msgh_voucher_port: u32(bytes, 16),
+    msgh_id: i32(bytes, 20),
+  };
   const size = header.msgh_size;
   if (size < MACH_MSG_HEADER_SIZE || size % 4 !== 0) {
     throw new MachError(MACH_RCV_INVALID_DATA, `msgh_size ${size} is not a message size`);
@@ -185,22 +234,29 @@ export function decodeMessage(bytes: Uint8Array, option: number, resolve?: OolRe
   const descriptors: MachMsgDescriptor[] = [];
   let pos = MACH_MSG_HEADER_SIZE;
   if ((header.msgh_bits & MACH_MSGH_BITS_COMPLEX) !== 0 && size > MACH_MSG_HEADER_SIZE) {
-    const count = view.getUint32(pos, true);
+    const count = u32(bytes, pos);
+    let view: DataView | undefined;
     pos += MACH_MSG_BODY_SIZE;
     for (let i = 0; i < count; i++) {
       if (pos + 12 > size) throw new MachError(MACH_RCV_INVALID_DATA, `descriptor ${i} of ${count} overruns msgh_size ${size}`);
-      const type = view.getUint8(pos + DESCRIPTOR_TYPE_OFFSET);
+      const type = bytes[pos + DESCRIPTOR_TYPE_OFFSET]!;
       if (!isDescriptorType(type)) throw new MachError(MACH_RCV_INVALID_TYPE, `descriptor ${i} has type ${type}`);
       const dsize = descriptorWireSize(type);
       if (pos + dsize > size) throw new MachError(MACH_RCV_INVALID_DATA, `descriptor ${i} of ${count} overruns msgh_size ${size}`);
-      descriptors.push(readDescriptor(view, pos, resolve));
+      if (type === MACH_MSG_PORT_DESCRIPTOR) {
+        // readDescriptor's port case (descriptors.ts).
+        descriptors.push({ type, name: u32(bytes, pos), disposition: bytes[pos + 10]! });
+      } else {
+        view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        descriptors.push(readDescriptor(view, pos, resolve));
+      }
       pos += dsize;
     }
   }
   return {
     header,
     descriptors,
-    body: bytes.slice(pos, size),
+    body: copyBytes(bytes, pos, size),
     size,
     trailer: decodeTrailer(bytes, size, trailerSize),
   };
