@@ -134,6 +134,8 @@ export interface MessageSchema<F extends Fields> {
 interface Slot {
   key: string;
   field: Field;
+  /** The field's index in the schema. */
+  index: number;
   /** True for the inline count word of a counted descriptor field. */
   isCount: boolean;
   /** Offset from the start of the body when every earlier slot is fixed, else -1. */
@@ -178,14 +180,17 @@ function buildSchema<const F extends Fields>(spec: MessageSpec<F>, compile: bool
   const entries = checkFields(spec.fields);
   const descriptorFields: Array<{ key: string; field: DescriptorField<unknown> }> = [];
   const slots: Slot[] = [];
-  for (const [key, field] of entries) {
+  for (let index = 0; index < entries.length; index++) {
+    const [key, field] = entries[index]!;
     if (field.kind === 'descriptor') {
       descriptorFields.push({ key, field });
-      if (field.counted) slots.push({ key, field, isCount: true, offset: -1, fixedSize: 4 });
+      if (field.counted) slots.push({ key, field, index, isCount: true, offset: -1, fixedSize: 4 });
     } else {
-      slots.push({ key, field, isCount: false, offset: -1, fixedSize: field.size === undefined ? -1 : pad4(field.size) });
+      slots.push({ key, field, index, isCount: false, offset: -1, fixedSize: field.size === undefined ? -1 : pad4(field.size) });
     }
   }
+  const template: Record<string, undefined> = {};
+  for (const [key] of entries) Object.defineProperty(template, key, { value: undefined, writable: true, enumerable: true, configurable: true });
   const ndr = spec.ndr ?? slots.length > 0;
   const ndrSize = ndr ? NDR_RECORD.length : 0;
   let offset = ndrSize;
@@ -327,24 +332,27 @@ function buildSchema<const F extends Fields>(spec: MessageSpec<F>, compile: bool
       throw badArguments('message', `inline data of ${length} bytes, expected ${minInline === maxInline ? minInline : `${minInline}..${maxInline}`}`);
     }
     const r: Reader = { view: new DataView(body.buffer, body.byteOffset, length), bytes: body, pos: ndrSize, end: length };
-    const inline: Record<string, unknown> = {};
+    // Inline values (and count words) by field index, then the value object: a copy of a
+    // template holding every key in field order, so filling it in changes no shape.
+    const inline: unknown[] = new Array(entries.length);
     for (const slot of slots) {
       if (slot.offset >= 0) r.pos = slot.offset;
       if (slot.isCount) {
         if (r.pos + 4 > length) throw badArguments(slot.key, 'count word missing');
-        inline[slot.key] = r.view.getUint32(r.pos, true);
+        inline[slot.index] = r.view.getUint32(r.pos, true);
         r.pos += 4;
         continue;
       }
-      inline[slot.key] = (slot.field as InlineField<unknown>).read(r, slot.key);
+      inline[slot.index] = (slot.field as InlineField<unknown>).read(r, slot.key);
       r.pos = pad4(r.pos);
     }
     if (r.pos !== length) throw badArguments('message', `inline data of ${length} bytes, fields use ${r.pos}`);
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = { ...template };
     let d = 0;
-    for (const [key, field] of entries) {
-      if (field.kind === 'inline') out[key] = inline[key];
-      else out[key] = field.fromDescriptor(descriptors[d++]!, field.counted ? (inline[key] as number) : 0, key);
+    for (let i = 0; i < entries.length; i++) {
+      const [key, field] = entries[i]!;
+      if (field.kind === 'inline') out[key] = inline[i];
+      else out[key] = field.fromDescriptor(descriptors[d++]!, field.counted ? (inline[i] as number) : 0, key);
     }
     return out as SchemaOutput<F>;
   }
