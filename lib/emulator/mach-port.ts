@@ -438,8 +438,8 @@ export function portExtractRight(space: Space, name: number, msgtName: number): 
   return ok({ port: res.port, type: copyinType(msgtName) });
 }
 
-/** mach_port_get_status_helper: RECEIVE_STATUS of a port (mps_pset and mps_srights are 0/1). */
-export function portStatus(port: Port): mach_port_status_t {
+/** The mps_flags word of a port's status (what portStatus reports, without building the status). */
+export function portStatusFlags(port: Port): number {
   let flags = 0;
   if (port.impDonation) {
     flags |= MACH_PORT_STATUS_FLAG_IMP_DONATION;
@@ -450,6 +450,12 @@ export function portStatus(port: Port): mach_port_status_t {
     if (port.strictGuard) flags |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
     if (port.immovableReceive) flags |= MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE;
   }
+  return flags;
+}
+
+/** mach_port_get_status_helper: RECEIVE_STATUS of a port (mps_pset and mps_srights are 0/1). */
+export function portStatus(port: Port): mach_port_status_t {
+  const flags = portStatusFlags(port);
   return {
     mps_pset: port.psets.length > 0 ? 1 : 0,
     mps_seqno: port.seqno,

@@ -27,6 +27,77 @@ interface Located {
   entry: RawEntry;
 }
 
+/** The receive right of a port, as a send right's peer column shows it. */
+export interface ReceiverRef extends ProcessRef {
+  /** The receive right's name in its task. */
+  name: number;
+  /** The port's queue limit and depth. */
+  qlimit: number;
+  msgcount: number;
+}
+
+/**
+ * The cross-task look-ups an inspection needs, by port identity: where the receive right
+ * is, which other rights to the port the inspected tasks hold, and which task a task port
+ * stands for. Built once per inspection from every inspected space.
+ */
+export interface PeerIndex {
+  /** The receive right of the port `object`, when an inspected task holds it. */
+  receiver(object: number): ReceiverRef | undefined;
+  /** The send and send-once rights to `object` held in the inspected tasks (tasks in order, names ascending). */
+  holders(object: number): readonly Holder[] | undefined;
+  /** The task whose own task port is `object`. */
+  taskPort(object: number): ProcessRef | undefined;
+}
+
+/** A holder row for another task's send or send-once right. */
+export function holderOf(space: ProcessRef, name: number, type: number, urefs: number): Holder {
+  return {
+    pid: space.pid,
+    process: space.process,
+    name: name >>> 0,
+    rights: rightsOf(type),
+    urefs,
+    deadNameRequest: (type & C.MACH_PORT_TYPE_DNREQUEST) !== 0,
+  };
+}
+
+/** The peer index of raw spaces: receive rights and holders matched by iin_object. */
+function rawIndex(spaces: RawTaskSpace[]): PeerIndex {
+  const receivers = new Map<number, Located>();
+  const holders = new Map<number, Holder[]>();
+  const taskPorts = new Map<number, RawTaskSpace>();
+  for (const space of spaces) {
+    if (space.taskPortObject) taskPorts.set(space.taskPortObject, space);
+    for (const entry of space.entries) {
+      if (!entry.object) continue;
+      if (entry.type & C.MACH_PORT_TYPE_RECEIVE) {
+        receivers.set(entry.object, { space, entry });
+      } else if (entry.type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {
+        let list = holders.get(entry.object);
+        if (!list) holders.set(entry.object, (list = []));
+        list.push(holderOf(space, entry.name, entry.type, entry.urefs));
+      }
+    }
+  }
+  return {
+    receiver(object) {
+      const found = receivers.get(object);
+      if (found === undefined) return undefined;
+      const s = found.entry.status;
+      return {
+        pid: found.space.pid,
+        process: found.space.process,
+        name: found.entry.name >>> 0,
+        qlimit: s?.qlimit ?? 0,
+        msgcount: s?.msgcount ?? 0,
+      };
+    },
+    holders: (object) => holders.get(object),
+    taskPort: (object) => taskPorts.get(object),
+  };
+}
+
 const RIGHTS_CACHE = new Map<number, readonly RightName[]>();
 
 /** The rights a raw type word denotes, in a fixed order (a shared, frozen array). */
@@ -74,33 +145,28 @@ function isSorted(entries: RawEntry[]): boolean {
  * and holders across every space in `spaces`.
  */
 export function assembleInspections(spaces: RawTaskSpace[], targets?: number[]): TaskInspection[] {
-  // Index: receive rights by identity; send/send-once holders by identity; task ports by identity.
-  const receivers = new Map<number, Located>();
-  const holders = new Map<number, Located[]>();
-  const taskPorts = new Map<number, RawTaskSpace>();
-  for (const space of spaces) {
-    if (space.taskPortObject) taskPorts.set(space.taskPortObject, space);
-    for (const entry of space.entries) {
-      if (!entry.object) continue;
-      if (entry.type & C.MACH_PORT_TYPE_RECEIVE) {
-        receivers.set(entry.object, { space, entry });
-      } else if (entry.type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {
-        let list = holders.get(entry.object);
-        if (!list) holders.set(entry.object, (list = []));
-        list.push({ space, entry });
-      }
-    }
-  }
+  const index = rawIndex(spaces);
   const wanted = targets ?? spaces.map((_, i) => i);
-  return wanted.map((i) => buildTask(spaces[i]!, receivers, holders, taskPorts));
+  return wanted.map((i) => buildTask(spaces[i]!, index));
 }
 
-function buildTask(
-  space: RawTaskSpace,
-  receivers: Map<number, Located>,
-  holders: Map<number, Located[]>,
-  taskPorts: Map<number, RawTaskSpace>,
-): TaskInspection {
+/** An empty summary, counted up by {@link countEntry}. */
+export function emptySummary(): InspectionSummary {
+  return { total: 0, send: 0, receive: 0, sendOnce: 0, portSet: 0, deadName: 0, dnrequest: 0 };
+}
+
+/** Count one name of raw type `type` into the summary. */
+export function countEntry(summary: InspectionSummary, type: number): void {
+  summary.total++;
+  if (type & C.MACH_PORT_TYPE_SEND) summary.send++;
+  if (type & C.MACH_PORT_TYPE_RECEIVE) summary.receive++;
+  if (type & C.MACH_PORT_TYPE_SEND_ONCE) summary.sendOnce++;
+  if (type & C.MACH_PORT_TYPE_PORT_SET) summary.portSet++;
+  if (type & C.MACH_PORT_TYPE_DEAD_NAME) summary.deadName++;
+  if (type & C.MACH_PORT_TYPE_DNREQUEST) summary.dnrequest++;
+}
+
+function buildTask(space: RawTaskSpace, index: PeerIndex): TaskInspection {
   const entries = isSorted(space.entries) ? space.entries : [...space.entries].sort((a, b) => (a.name >>> 0) - (b.name >>> 0));
 
   // Invert set memberships within this space.
@@ -114,32 +180,23 @@ function buildTask(
     }
   }
 
-  const summary: InspectionSummary = { total: 0, send: 0, receive: 0, sendOnce: 0, portSet: 0, deadName: 0, dnrequest: 0 };
+  const summary = emptySummary();
   const ports: PortEntry[] = [];
   for (const e of entries) {
     const type = e.type >>> 0;
     if ((type & C.MACH_PORT_TYPE_ALL_RIGHTS) === 0) continue; // a free slot
-    summary.total++;
-    if (type & C.MACH_PORT_TYPE_SEND) summary.send++;
-    if (type & C.MACH_PORT_TYPE_RECEIVE) summary.receive++;
-    if (type & C.MACH_PORT_TYPE_SEND_ONCE) summary.sendOnce++;
-    if (type & C.MACH_PORT_TYPE_PORT_SET) summary.portSet++;
-    if (type & C.MACH_PORT_TYPE_DEAD_NAME) summary.deadName++;
-    if (type & C.MACH_PORT_TYPE_DNREQUEST) summary.dnrequest++;
-    ports.push(buildEntry(space, e, type, setsOf, receivers, holders, taskPorts));
+    countEntry(summary, type);
+    ports.push(buildEntry(space, e, type, setsOf.get(e.name), index));
   }
   return { backend: space.backend, pid: space.pid, process: space.process, self: space.self, ports, summary };
 }
 
-function buildEntry(
-  space: RawTaskSpace,
-  e: RawEntry,
-  type: number,
-  setsOf: Map<number, number[]>,
-  receivers: Map<number, Located>,
-  holders: Map<number, Located[]>,
-  taskPorts: Map<number, RawTaskSpace>,
-): PortEntry {
+/**
+ * The inspection record of one raw entry of `space` (its raw type `type`, with any free
+ * slot already skipped). `sets` lists the port sets of the space the port is in, in any
+ * order. Nothing of `e` is kept: a caller may reuse one scratch entry for every name.
+ */
+export function buildEntry(space: ProcessRef, e: RawEntry, type: number, sets: readonly number[] | undefined, index: PeerIndex): PortEntry {
   let reqMask = 0;
   if (type & C.MACH_PORT_TYPE_DNREQUEST) reqMask |= 1;
   if (type & (C.MACH_PORT_TYPE_SPREQUEST | C.MACH_PORT_TYPE_SPREQUEST_DELAYED)) reqMask |= 2;
@@ -167,23 +224,12 @@ function buildEntry(
         flagBits: flags,
         context: s.context ?? 0n,
         boosts: s.boosts ?? 0,
-        sets: sortedCopy(setsOf.get(e.name)),
+        sets: sortedCopy(sets),
       };
     } else {
-      receive = { qlimit: 0, msgcount: 0, seqno: 0, mscount: 0, sorights: 0, srights: false, flags: portFlagNames(0), flagBits: 0, context: 0n, boosts: 0, sets: sortedCopy(setsOf.get(e.name)) };
+      receive = { qlimit: 0, msgcount: 0, seqno: 0, mscount: 0, sorights: 0, srights: false, flags: portFlagNames(0), flagBits: 0, context: 0n, boosts: 0, sets: sortedCopy(sets) };
     }
-    const located = e.object ? holders.get(e.object) : undefined;
-    holderList =
-      located === undefined
-        ? NO_HOLDERS
-        : located.map(({ space: hs, entry: he }) => ({
-            pid: hs.pid,
-            process: hs.process,
-            name: he.name >>> 0,
-            rights: rightsOf(he.type),
-            urefs: he.urefs,
-            deadNameRequest: (he.type & C.MACH_PORT_TYPE_DNREQUEST) !== 0,
-          }));
+    holderList = (e.object ? index.holders(e.object) : undefined) ?? NO_HOLDERS;
   } else if (type & C.MACH_PORT_TYPE_PORT_SET) {
     members = sortedCopy(e.members);
   } else if (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) {
@@ -191,12 +237,12 @@ function buildEntry(
       kobject = { type: e.kobject.type, typeName: kobjectTypeName(e.kobject.type), label: kobjectLabel(e.kobject.type) };
       if (e.kobject.description) kobject.description = e.kobject.description;
       if (TASK_KOBJECT_TYPES.has(e.kobject.type)) {
-        const target: ProcessRef | undefined = e.kobjectTask ?? (e.object ? taskPorts.get(e.object) : undefined);
+        const target: ProcessRef | undefined = e.kobjectTask ?? (e.object ? index.taskPort(e.object) : undefined);
         if (target) kobject.task = { pid: target.pid, process: target.process, self: target.pid === space.pid };
       }
       peer = { state: 'kernel' };
     } else {
-      peer = resolvePeer(e, receivers);
+      peer = resolvePeer(e, index);
     }
   }
 
@@ -215,20 +261,10 @@ function buildEntry(
   };
 }
 
-function resolvePeer(e: RawEntry, receivers: Map<number, Located>): Peer {
+function resolvePeer(e: RawEntry, index: PeerIndex): Peer {
   if (e.portState === 'dead') return { state: 'dead' };
-  const found = e.object ? receivers.get(e.object) : undefined;
-  if (found) {
-    const s = found.entry.status;
-    return {
-      state: 'task',
-      pid: found.space.pid,
-      process: found.space.process,
-      name: found.entry.name >>> 0,
-      qlimit: s?.qlimit ?? 0,
-      msgcount: s?.msgcount ?? 0,
-    };
-  }
+  const found = e.object ? index.receiver(e.object) : undefined;
+  if (found) return { state: 'task', pid: found.pid, process: found.process, name: found.name, qlimit: found.qlimit, msgcount: found.msgcount };
   if (e.portState === 'in-transit') return { state: 'in-transit' };
   if (e.service !== undefined) return { state: 'service', process: e.service };
   if (e.receiver) {

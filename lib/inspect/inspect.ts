@@ -10,17 +10,15 @@ import type { MachApi } from '../types.js';
 import { assembleInspections } from './assemble.js';
 import {
   emulatedTasksOf,
-  isProcessTask,
+  inspectEmulatedTasks,
   kernelOfTask,
   processEmulatedKernel,
   processEmulatedTask,
-  readEmulatedSpace,
   type EmulatedTaskLike,
   type KernelLike,
 } from './emulator.js';
 import { failure, InspectError, noSuchProcess } from './errors.js';
 import { readAllNative, readNativePid, type NativeIntrospection } from './native.js';
-import type { RawTaskSpace } from './raw.js';
 import type { InspectBackend, InspectionReport, TaskInspection } from './types.js';
 
 /** Options of the inspection calls. */
@@ -73,11 +71,11 @@ function emulatorKernel(options: InspectOptions): KernelLike {
 }
 
 function inspectEmulated(task: EmulatedTaskLike, options: InspectOptions): TaskInspection {
-  if (options.peers === false) return assembleInspections([readEmulatedSpace(task)])[0]!;
+  if (options.peers === false) return inspectEmulatedTasks([task])[0]!;
   const tasks = emulatedTasksOf(kernelOfTask(task));
   let index = tasks.indexOf(task);
   if (index < 0) index = tasks.push(task) - 1; // a terminated task: its (empty) space
-  return assembleInspections(tasks.map((t) => readEmulatedSpace(t)), [index])[0]!;
+  return inspectEmulatedTasks(tasks, [index])[0]!;
 }
 
 function describeTasks(tasks: EmulatedTaskLike[]): string {
@@ -132,8 +130,7 @@ export function inspectAll(options: InspectOptions = {}): InspectionReport {
   const backend = activeInspectBackend(options).name;
   if (backend === 'emulator') {
     const kernel = emulatorKernel(options);
-    const spaces: RawTaskSpace[] = emulatedTasksOf(kernel).map((t) => readEmulatedSpace(t));
-    return { backend: 'emulator', tasks: assembleInspections(spaces), unreadable: [] };
+    return { backend: 'emulator', tasks: inspectEmulatedTasks(emulatedTasksOf(kernel)), unreadable: [] };
   }
   const { api, introspection } = nativeParts(options);
   const { spaces, unreadable } = readAllNative(api, introspection);
