@@ -29,7 +29,11 @@ export interface HostKernelOptions {
 export interface HostedKernel {
   /** The host serving this process's kernel (also to worker threads: `host.workerTransport()`). */
   host: KernelHost;
-  /** This process's own task in that kernel (the default API's task, `processTask()`). */
+  /**
+   * This process's own task in that kernel: the emulator's task for this process
+   * (`processTask()`), which is the default API's task whenever the emulator backend
+   * serves the process (everywhere but Darwin, or with `MACHPORT_BACKEND=emulator`).
+   */
   task: EmulatedTask;
 }
 
