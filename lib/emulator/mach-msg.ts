@@ -101,7 +101,7 @@ import {
 import { notifySendOnce } from './notify.js';
 import { copyinType, objectCopyin, objectCopyout, objectDestroy } from './object.js';
 import { IP_DEAD, IP_VALID, type Port, type PortRef } from './port.js';
-import { PortSet } from './port-set.js';
+import type { PortSet } from './port-set.js';
 import {
   COPYIN_ALLOW_DEAD_SEND_ONCE,
   COPYIN_DEADOK,
@@ -184,6 +184,28 @@ function disp(v: unknown, i: number): number {
   return v;
 }
 
+/** A blank validated descriptor. */
+function newUDesc(): UDesc {
+  return { type: 0, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, names: NO_NAMES, context: 0n, flags: 0 };
+}
+
+/**
+ * The validated descriptors of the message being sent, reused like `parsed` (below):
+ * the first UDESC_POOL_SIZE of a message come from here, the rest are allocated.
+ */
+const UDESC_POOL_SIZE = 8;
+const udescPool: UDesc[] = [];
+
+/** Let go of the caller's memory and names the reused descriptors refer to. */
+function releaseUDescs(descs: UDesc[]): void {
+  const n = Math.min(descs.length, UDESC_POOL_SIZE);
+  for (let i = 0; i < n; i++) {
+    const u = descs[i]!;
+    u.data = EMPTY;
+    u.names = NO_NAMES;
+  }
+}
+
 /** Check one caller descriptor's JS shape (TypeError) and normalise it. */
 function readDescriptor(d: unknown, i: number): UDesc {
   if (typeof d !== 'object' || d === null) throw new TypeError(`descriptors[${i}] must be an object`);
@@ -192,7 +214,23 @@ function readDescriptor(d: unknown, i: number): UDesc {
   if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xff) {
     throw new TypeError(`descriptors[${i}].type must be an integer 0..255, got ${describe(type)}`);
   }
-  const u: UDesc = { type, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, names: NO_NAMES, context: 0n, flags: 0 };
+  let u: UDesc;
+  if (i < UDESC_POOL_SIZE) {
+    u = udescPool[i] ??= newUDesc();
+    u.type = type;
+    u.name = 0;
+    u.disposition = 0;
+    u.data = EMPTY;
+    u.size = 0;
+    u.copy = MACH_MSG_VIRTUAL_COPY;
+    u.deallocate = false;
+    u.names = NO_NAMES;
+    u.context = 0n;
+    u.flags = 0;
+  } else {
+    u = newUDesc();
+    u.type = type;
+  }
   switch (type) {
     case MACH_MSG_PORT_DESCRIPTOR:
       u.name = u32(o.name, `descriptors[${i}].name`);
@@ -620,7 +658,8 @@ function copyinDescriptorRight(space: Space, kmsg: Kmsg, name: number, dispositi
  * header rights and the descriptors already copied in are destroyed (reference S70).
  */
 function copyinBody(space: Space, kmsg: Kmsg, descs: UDesc[]): number {
-  const out = kmsg.descs!;
+  // Filled in place: a growing array would reserve room for 17 descriptors at the first push.
+  const out = new Array<KDescriptor>(descs.length);
   for (let i = 0; i < descs.length; i++) {
     const d = descs[i]!;
     let kd: KDescriptor | null = null;
@@ -663,11 +702,14 @@ function copyinBody(space: Space, kmsg: Kmsg, descs: UDesc[]): number {
         mr = MACH_SEND_INVALID_TYPE;
     }
     if (mr !== MACH_MSG_SUCCESS) {
+      out.length = i;
+      kmsg.descs = out;
       kmsg.clean();
       return mr;
     }
-    out.push(kd!);
+    out[i] = kd!;
   }
+  kmsg.descs = out;
   return MACH_MSG_SUCCESS;
 }
 
@@ -683,6 +725,9 @@ export interface SendControl {
   /** Aborts a blocked send. */
   signal: AbortSignal | null;
 }
+
+/** The descriptors of a complex message until copyinBody gives it its own (never written). */
+const NO_DESCRIPTORS: KDescriptor[] = [];
 
 /** The result of the synchronous part of a send: a mach_msg_return_t, or a promise when the sender blocks. */
 export type SendOutcome = number | Promise<void>;
@@ -713,7 +758,7 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
     headerOut.reply,
     MACH_MSGH_BITS_VOUCHER(p.bits) === 0 ? p.voucher : 0,
     p.id,
-    p.descs !== null ? [] : null,
+    p.descs !== null ? NO_DESCRIPTORS : null,
     EMPTY,
     task.sender,
   );
@@ -739,7 +784,8 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
   }
   kmsg.body = copyBody(p.body);
   kmsg.size = messageSize(kmsg.descs, kmsg.body.length);
-  // Let go of the caller's objects (the scratch record would keep them alive).
+  // Let go of the caller's objects (the scratch records would keep them alive).
+  if (p.descs !== null) releaseUDescs(p.descs);
   p.descs = null;
   p.body = EMPTY;
   // MACH_SEND_NOTIFY arms a delayed send-possible request on a full queue, or forces the
@@ -1113,7 +1159,7 @@ export function mqueueCopyin(space: Space, name: number): Port | PortSet | numbe
   const entry = space.lookup(name);
   if (entry === undefined || entry.object === null) return MACH_RCV_INVALID_NAME;
   const obj = entry.object;
-  if (obj instanceof PortSet) return (entry.bits & MACH_PORT_TYPE_PORT_SET) !== 0 && obj.active ? obj : MACH_RCV_INVALID_NAME;
+  if (obj.isSet) return (entry.bits & MACH_PORT_TYPE_PORT_SET) !== 0 && obj.active ? obj : MACH_RCV_INVALID_NAME;
   if (!obj.active) return MACH_RCV_INVALID_NAME;
   if ((entry.bits & MACH_PORT_TYPE_RECEIVE) !== 0) return obj;
   if ((entry.bits & IE_BITS_EX_RECEIVE) === 0) raiseGuard(space.kernel, name, kGUARD_EXC_RCV_INVALID_NAME);
@@ -1139,7 +1185,7 @@ export interface ReceiveAttempt {
  */
 export function receiveNow(task: EmulatedTask, obj: Port | PortSet, option: number, rcvSize: number, trailerSize: number): ReceiveAttempt {
   let port: Port | null;
-  if (obj instanceof PortSet) port = psetFirstPrepost(obj);
+  if (obj.isSet) port = psetFirstPrepost(obj);
   else port = obj.head !== null ? obj : null;
   if (port === null) return setAttempt(-1, null, 0, 0);
   const kmsg = port.head!;
@@ -1147,7 +1193,7 @@ export function receiveNow(task: EmulatedTask, obj: Port | PortSet, option: numb
   if (tooLarge && (option & MACH_RCV_LARGE) !== 0) return setAttempt(MACH_RCV_TOO_LARGE, null, kmsg.size, port.receiverName);
   port.dequeue();
   const seqno = takeSeqno(port);
-  if (obj instanceof PortSet) {
+  if (obj.isSet) {
     obj.prepost.delete(port);
     if (port.msgcount > 0) obj.prepost.add(port);
   }

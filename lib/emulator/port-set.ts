@@ -15,6 +15,8 @@ import { failReceiveWaiters, type RcvWaiter } from './waiter.js';
 
 /** A port set. */
 export class PortSet {
+  /** Tells a set from a port where either can be received on (cheaper than instanceof on the receive path). */
+  readonly isSet = true as const;
   /** Kernel-unique identity. */
   readonly id: number;
   /** The kernel. */

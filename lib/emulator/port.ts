@@ -48,6 +48,8 @@ export function nextRequestTableCount(count: number): number {
 
 /** A port. */
 export class Port {
+  /** Tells a port from a port set where either can be received on (PortSet.isSet). */
+  readonly isSet = false as const;
   /** Kernel-unique identity, stable for the port's life (lsmp's object identity). */
   readonly id: number;
   /** The kernel the port belongs to. */
