@@ -7,13 +7,21 @@
  * array overlaps: slabs are never reused, only dropped when the last view into them is
  * collected. The price is the one Node's pool pays: `bytes.buffer` is the whole slab
  * (use byteOffset and byteLength, as for any view), and a long-lived small array keeps
- * its slab alive. Slabs are 64 KiB: measured on Node 20, allocating ArrayBuffers of
- * 8–16 KiB cost several microseconds each (a slab of 8 KiB holds ~50 message bodies, so
- * ~0.2 µs per body), 64–128 KiB ~1 µs, and from 256 KiB (allocated with mmap) more again.
+ * its slab alive.
+ *
+ * What a slab costs is mostly the C allocator's: a fresh ArrayBuffer's pages are
+ * faulted in as they are first written, unless malloc hands back memory it kept from
+ * freed slabs, and whether it keeps it (glibc trims the heap top and unmaps large
+ * chunks by thresholds that move at run time) varies from run to run. Measured on
+ * Node 20 / Linux under load, a minimal encode + decode loop whose only off-heap memory
+ * is a 148-byte body took per operation (~20 ns of it the rest of the loop), over three
+ * runs each: 8 KiB slabs 47–240 ns, 16 KiB 28–116, 32 KiB 26–75, 64 KiB 24–132, and
+ * 128 KiB and up as bad or worse. 32 KiB is the middle, and keeps what a long-lived
+ * array pins small.
  * @module
  */
 
-const SLAB_SIZE = 64 * 1024;
+const SLAB_SIZE = 32 * 1024;
 /** Larger arrays get their own buffer: a slab holds at least 64 of the largest carved. */
 const MAX_CARVED = SLAB_SIZE / 64;
 
