@@ -45,7 +45,8 @@ function jsonBody() {
  * disposition (PORT_SEND) is the same number, so the encoded message decodes as is,
  * without a kernel in between. A second body adds the wire step (encodeMessage to the
  * 64-bit byte layout and decodeMessage back) for comparison with JSON's string; it is
- * reported in extra, the row is the typed encode + decode.
+ * reported in extra, the row is the typed encode + decode. Encode alone and decode alone
+ * (of one message encoded beforehand) are timed too, to show where the time goes.
  */
 async function codecBody() {
   const M = await loadMessage();
@@ -62,10 +63,12 @@ async function codecBody() {
   });
   const header = { msgh_remote_port: 0x1103 };
   const value = { ...SAMPLE };
-  const check = schema.decode(schema.encode(value, header));
+  const encoded = schema.encode(value, header);
+  const decoded = schema.decode(encoded);
   for (const k of Object.keys(SAMPLE)) {
-    if (check[k] !== SAMPLE[k]) throw new Error(`codec round trip changed ${k}: ${check[k]} != ${SAMPLE[k]}`);
+    if (decoded[k] !== SAMPLE[k]) throw new Error(`codec round trip changed ${k}: ${decoded[k]} != ${SAMPLE[k]}`);
   }
+  const check = { encoded };
   let sink = 0;
   const rcvOption = C.MACH_RCV_MSG;
   // One send/receive buffer reused, with room for the trailer, as a C program keeps one.
@@ -93,6 +96,10 @@ async function codecBody() {
         value.offset = i;
         sink += schema.encode(value, header).body.byteLength;
       }
+      return undefined;
+    },
+    decodeOnly: (n) => {
+      for (let i = 0; i < n; i++) sink += schema.decode(check.encoded).offset;
       return undefined;
     },
     describe: {
@@ -162,6 +169,8 @@ export async function run(cfg) {
   if (codec) {
     bodies.machport = { fn: codec.fn };
     bodies.wire = { fn: codec.wire };
+    bodies.encode = { fn: codec.encodeOnly };
+    bodies.decode = { fn: codec.decodeOnly };
   }
   const r = await measureSideBySide(bodies, cfg);
   const ops = cfg.mode === 'tiny' ? 2_000 : 200_000;
@@ -177,10 +186,13 @@ export async function run(cfg) {
     extra.codec = codec.describe;
     extra.with_wire_ns = r.wire.median;
     extra.with_wire_ratio = r.baseline.median / r.wire.median;
+    extra.encode_only_ns = r.encode.median;
+    extra.decode_only_ns = r.decode.median;
     const f = extra.heap_by_field_count;
     const ks = Object.keys(f);
     extra.summary =
       `heap per encode+decode: machport ${Math.round(heap.machport.bytes_per_op)} B, JSON ${Math.round(heap.baseline.bytes_per_op)} B; ` +
+      `encode alone ${Math.round(extra.encode_only_ns)} ns, decode alone ${Math.round(extra.decode_only_ns)} ns; ` +
       `with the wire step ${Math.round(extra.with_wire_ns)} ns; ` +
       `bytes/op for ${ks.map((k) => k.replace('int32_x', '')).join('/')} int32 fields: ` +
       `encode ${ks.map((k) => f[k].encode_bytes_per_op).join('/')}, decode ${ks.map((k) => f[k].decode_bytes_per_op).join('/')}`;
