@@ -113,14 +113,18 @@ export interface MessageSchema<F extends Fields> {
   bodySize(value: SchemaInput<F>): number;
   /**
    * Writes the inline body (NDR record and inline fields) for `value` into `out` (from
-   * offset 0) when it has room, else into a new array; returns the body bytes.
+   * offset 0) when it has room, else into a new array; returns the body bytes. A new
+   * array of up to 512 bytes is a view into a shared slab (as Node's small Buffers are
+   * views into its pool): its bytes are its own, but `buffer` is not — read it through
+   * byteOffset and byteLength, and copy it before transferring its buffer to a worker.
    */
   encodeBody(value: SchemaInput<F>, out?: Uint8Array): Uint8Array;
   /** The descriptors for `value`, in field order (empty for a simple message). */
   encodeDescriptors(value: SchemaInput<F>): MachMsgDescriptor[];
   /**
-   * A MachMessage for `value` addressed by `header`. Throws TypeError for values of the
-   * wrong shape, MachError MIG_ARRAY_TOO_LARGE for variable data over its maximum.
+   * A MachMessage for `value` addressed by `header`; its body is allocated as by
+   * encodeBody without `out`. Throws TypeError for values of the wrong shape, MachError
+   * MIG_ARRAY_TOO_LARGE for variable data over its maximum.
    */
   encode(value: SchemaInput<F>, header: MessageHeaderInit): MachMessage;
   /**
@@ -327,6 +331,7 @@ function buildSchema<const F extends Fields>(spec: MessageSpec<F>, compile: bool
       throw badArguments('message', `expected ${descriptorFields.length} descriptors, got ${descriptors.length}`);
     }
     const body = message.body ?? new Uint8Array(0);
+    if (!(body instanceof Uint8Array)) throw new TypeError(`message.body must be a Uint8Array, got ${describe(body)}`);
     const length = body.byteLength;
     if (length < minInline || length > maxInline || length % 4 !== 0) {
       throw badArguments('message', `inline data of ${length} bytes, expected ${minInline === maxInline ? minInline : `${minInline}..${maxInline}`}`);

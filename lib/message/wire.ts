@@ -197,6 +197,9 @@ function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
  * trailer after msgh_size of the size `option`'s MACH_RCV_TRAILER_ELEMENTS requests.
  * OOL memory and OOL-port arrays are read through `resolve`; without it their data
  * is empty and `address` (and `count`) are kept on the descriptor.
+ * A body of 65 to 512 bytes is copied into a shared slab (see MessageSchema.encodeBody):
+ * read it through byteOffset and byteLength, and copy it before transferring its
+ * buffer.
  *
  * A COMPLEX header with msgh_size 24 is accepted with no descriptors: it is the stub
  * the kernel delivers for a message destroyed on receive (reference §2.7).
