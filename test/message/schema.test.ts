@@ -224,3 +224,39 @@ describe('field kinds', () => {
     expect(() => varArray(varBytes(2) as never, 3)).toThrow(TypeError);
   });
 });
+
+describe('compiled schemas (fixed layouts of integers, booleans, cString and ports)', () => {
+  const m = defineMessage({
+    id: 4242,
+    fields: { op: int32, flags: uint32, offset: int32, name: cString(128), port: port(MACH_MSG_TYPE_COPY_SEND) },
+  });
+  const value = { op: -7, flags: 0xfffffffe, offset: 1234567, name: 'com.example.service', port: 0x1503 };
+
+  it('gives every message a body of its own, even when bodies share a slab', () => {
+    const a = m.encode(value, { msgh_remote_port: 1 }).body!;
+    const b = m.encode({ ...value, name: 'other' }, { msgh_remote_port: 1 }).body!;
+    const before = toHex(b);
+    a.fill(0xff);
+    expect(toHex(b)).toBe(before);
+    expect(a.byteLength).toBe(148);
+    const received = asReceived(m.encode(value, { msgh_remote_port: 1 }));
+    expect(m.decode(received)).toEqual(value);
+  });
+
+  it('decodes non-ASCII and invalid UTF-8 as the interpreted decoder does (TextDecoder, U+FFFD)', () => {
+    const s = defineMessage({ id: 1, fields: { s: cString(8) } });
+    const body = s.encodeBody({ s: 'é€' });
+    expect(s.decode({ header: { msgh_bits: 0, msgh_id: 1 }, body })).toEqual({ s: 'é€' });
+    body.set([0x61, 0xff, 0x62, 0], 8);
+    expect(s.decode({ header: { msgh_bits: 0, msgh_id: 1 }, body })).toEqual({ s: 'a\ufffdb' });
+  });
+
+  it('keeps keys that are awkward in source code as they are', () => {
+    const keys = ["it's", 'a"b', 'line\nbreak', '\u2028', '0', 'constructor', ''];
+    const s = defineMessage({ id: 2, fields: Object.fromEntries(keys.map((k) => [k, int16])) });
+    const v = Object.fromEntries(keys.map((k, i) => [k, 1 - i]));
+    const got = s.decode({ header: { msgh_bits: 0, msgh_id: 2 }, body: s.encodeBody(v) });
+    expect(got).toEqual(v);
+    expect(Object.keys(got)).toEqual(Object.keys(v));
+  });
+});
