@@ -267,6 +267,28 @@ function inspectOne(task: EmulatedTask, index: PeerIndex): TaskInspection {
 }
 
 /**
+ * The records of `tasks[target]`'s names one at a time, in increasing name order (peers
+ * and holders resolved across all of `tasks`): what `inspectOne` lists, without holding
+ * the list. The space is read as the iteration goes.
+ */
+export function* iterateEmulatedPorts(tasks: readonly EmulatedTask[], target: number): Generator<PortEntry, void, undefined> {
+  const task = tasks[target]!;
+  const space = task.space;
+  if (!space.active) return;
+  const index = emulatedIndex(tasks);
+  const ref: ProcessRef = { pid: task.pid, process: task.name };
+  const x = new ScratchEntry();
+  for (let i = 1; i < space.tableSize && space.active; i++) {
+    const e = space.entryAt(i);
+    if (e === undefined) continue;
+    const type = rawEntryType(e);
+    if ((type & C.MACH_PORT_TYPE_ALL_RIGHTS) === 0) continue;
+    const sets = fillEntry(x, e, type);
+    yield buildEntry(ref, x, type, sets, index);
+  }
+}
+
+/**
  * Inspect `tasks[i]` for each of `targets` (default: every task), resolving peers and
  * holders across all of `tasks` — what `assembleInspections(tasks.map(readEmulatedSpace))`
  * returns, built straight from the spaces.

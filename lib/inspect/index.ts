@@ -12,7 +12,7 @@ export type * from './types.js';
 export type { RawEntry, RawReceiveStatus, RawTaskSpace } from './raw.js';
 export type { NativeIntrospection, ipc_info_name_t } from './native.js';
 export type { EmulatedSpaceEntry, EmulatedTaskLike, KernelLike } from './emulator.js';
-export { inspectTask, inspectSelf, inspectAll, activeInspectBackend, type InspectOptions } from './inspect.js';
+export { inspectTask, inspectTaskPorts, inspectSelf, inspectAll, activeInspectBackend, type InspectOptions } from './inspect.js';
 export { InspectError, TASK_READ_PRIVILEGE } from './errors.js';
 export { assembleInspections, rightsOf } from './assemble.js';
 export { readEmulatedSpace } from './emulator.js';

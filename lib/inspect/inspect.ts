@@ -11,6 +11,7 @@ import { assembleInspections } from './assemble.js';
 import {
   emulatedTasksOf,
   inspectEmulatedTasks,
+  iterateEmulatedPorts,
   kernelOfTask,
   processEmulatedKernel,
   processEmulatedTask,
@@ -19,7 +20,7 @@ import {
 } from './emulator.js';
 import { failure, InspectError, noSuchProcess } from './errors.js';
 import { readAllNative, readNativePid, type NativeIntrospection } from './native.js';
-import type { InspectBackend, InspectionReport, TaskInspection } from './types.js';
+import type { InspectBackend, InspectionReport, PortEntry, TaskInspection } from './types.js';
 
 /** Options of the inspection calls. */
 export interface InspectOptions {
@@ -105,6 +106,22 @@ export function inspectTask(task: EmulatedTaskLike | number, options: InspectOpt
   if (!(options.peers ?? isRoot())) return assembleInspections([target])[0]!;
   const { spaces } = readAllNative(api, introspection, pid);
   return assembleInspections([target, ...spaces], [0])[0]!;
+}
+
+/**
+ * The records of an emulated task's names one at a time, in increasing name order: the
+ * `ports` of {@link inspectTask} (same options; peers resolved across the task's kernel
+ * unless `peers: false`) without building the list, so that a caller writing them out
+ * keeps only one record alive at a time. The peer index is built when iteration starts,
+ * and the space is read as the iteration goes: names allocated or freed meanwhile may or
+ * may not be listed. Summaries and the other tasks' records are not produced.
+ */
+export function inspectTaskPorts(task: EmulatedTaskLike, options: Pick<InspectOptions, 'peers'> = {}): IterableIterator<PortEntry> {
+  if (options.peers === false) return iterateEmulatedPorts([task], 0);
+  const tasks = emulatedTasksOf(kernelOfTask(task));
+  let index = tasks.indexOf(task);
+  if (index < 0) index = tasks.push(task) - 1; // a terminated task: its (empty) space
+  return iterateEmulatedPorts(tasks, index);
 }
 
 /** Inspect the calling process's own task on the active backend (always permitted). */

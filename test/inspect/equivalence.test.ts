@@ -1,7 +1,8 @@
 /**
  * The emulator's direct inspection (`inspectEmulatedTasks`, what inspectTask and
  * inspectAll use) against the raw view it replaced (`readEmulatedSpace` of every task,
- * then `assembleInspections`): the same records, peers and holders, for the demo scene
+ * then `assembleInspections`), and its streaming form `inspectTaskPorts`: the same
+ * records, peers and holders, for the demo scene
  * and for spaces left by random right operations and messages (the fuzz world: rights
  * across tasks, lazily dead names, requests, sets, in-transit receive rights).
  */
@@ -11,6 +12,7 @@ import type { EmulatedTask, Kernel } from '../../lib/emulator/index.js';
 import { assembleInspections } from '../../lib/inspect/assemble.js';
 import { buildLsmpDemoScene } from '../../lib/inspect/demo-scene.js';
 import { emulatedTasksOf, inspectEmulatedTasks, readEmulatedSpace } from '../../lib/inspect/emulator.js';
+import { inspectTask, inspectTaskPorts } from '../../lib/inspect/inspect.js';
 import { argsFor, rightOpArb, runRightOp } from '../fuzz/ops.js';
 import { withWorld } from '../fuzz/world.js';
 
@@ -23,6 +25,9 @@ function bothWays(kernel: Kernel, extra: EmulatedTask[] = []): void {
   for (const [i, t] of tasks.entries()) {
     expect(inspectEmulatedTasks([t])[0]).toEqual(assembleInspections([readEmulatedSpace(t)])[0]);
     expect(inspectEmulatedTasks(tasks, [i])[0]).toEqual(raw[i]);
+    // The streaming form lists the same records.
+    expect([...inspectTaskPorts(t)]).toEqual(inspectTask(t).ports);
+    expect([...inspectTaskPorts(t, { peers: false })]).toEqual(inspectTask(t, { peers: false }).ports);
   }
 }
 
