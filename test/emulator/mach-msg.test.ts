@@ -588,6 +588,32 @@ describe('messages as received', () => {
     await expectCode(send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: 1, data, size: 10 }] })), 'MACH_SEND_INVALID_MEMORY');
   });
 
+  it('inline and out-of-line bytes are copied once at send time, also from a Buffer (whose slice() is a view) and for pooled regions', async () => {
+    const { a } = world();
+    const p = portWithSend(a);
+    const sizes = [3, 64, 100, 4096, 4097];
+    const regions = sizes.map((n) => Buffer.alloc(n, 0x11));
+    const body = Buffer.alloc(64, 0x22);
+    const partial = Buffer.alloc(200, 0x33);
+    await send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { body, descriptors: [...regions.map((data) => ({ type: 1, data })), { type: 1, data: partial, size: 150 }] }));
+    for (const r of regions) r.fill(0x99);
+    body.fill(0x99);
+    partial.fill(0x99);
+    const m = await recv(a, p);
+    const got = m.descriptors.map((d) => (d as { data: Uint8Array }).data);
+    expect(got.map((d) => d.byteLength)).toEqual([...sizes, 150]);
+    for (const d of got.slice(0, sizes.length)) expect(d.every((x) => x === 0x11)).toBe(true);
+    expect(got[sizes.length]!.every((x) => x === 0x33)).toBe(true);
+    expect(m.body.every((x) => x === 0x22)).toBe(true);
+    // Regions are separate memory: writing one leaves the others (and later copies) alone.
+    got[2]!.fill(0x44);
+    expect(got[3]!.every((x) => x === 0x11)).toBe(true);
+    await send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: 1, data: got[2]! }] }));
+    got[2]!.fill(0x55);
+    const again = (await recv(a, p)).descriptors[0] as { data: Uint8Array };
+    expect(again.data.every((x) => x === 0x44)).toBe(true);
+  });
+
   it('out-of-line port arrays carry several rights, dead names as MACH_PORT_DEAD', async () => {
     const { a, b, k } = world();
     const p = port(a);
