@@ -73,8 +73,26 @@ async function measureSize(count, cfg, lsmp, C, Kernel) {
     }
   }
   const r = await measureSideBySide(bodies, cfg);
+  const faults = {};
+  for (const [key, body] of Object.entries(bodies)) faults[key] = faultsPerCall(body.fn);
   if (sink === -1) console.error(sink);
-  return { names: r.names, lsmp: r.lsmp ?? null, lsmpError };
+  return { names: r.names, lsmp: r.lsmp ?? null, lsmpError, faults };
+}
+
+/**
+ * Minor page faults per call of `fn` (first touches of fresh memory), over a few calls
+ * after the measurement: the cost that separates the sizes on a machine where a fault is
+ * expensive (see docs/PERFORMANCE.md).
+ */
+function faultsPerCall(fn) {
+  const calls = 4;
+  const before = process.resourceUsage().minorPageFault;
+  fn(calls);
+  return Math.round((process.resourceUsage().minorPageFault - before) / calls);
+}
+
+function faultNote(small, large, a, b) {
+  return `minor page faults per call: ${a} at ${small.toLocaleString('en-US')} names, ${b} at ${large.toLocaleString('en-US')}`;
 }
 
 export async function run(cfg) {
@@ -99,10 +117,10 @@ export async function run(cfg) {
   globalThis.gc?.();
   const b = await measureSize(large, cfg, lsmp, emu.C, emu.Kernel);
   const extra = { small_names: small, large_names: large, order: 'small size measured first, then the large one' };
-  const rows = [scaleRow({ ...mNames, small: a.names, large: b.names, extra })];
+  const rows = [scaleRow({ ...mNames, small: a.names, large: b.names, extra, note: faultNote(small, large, a.faults.names, b.faults.names) })];
   const lsmpError = lsmp.error ?? a.lsmpError ?? b.lsmpError;
   if (lsmpError) rows.push(scaleRow({ ...mLsmp, unmeasurable: lsmpError }));
-  else rows.push(scaleRow({ ...mLsmp, small: a.lsmp, large: b.lsmp, extra: { ...extra, module: lsmp.module } }));
+  else rows.push(scaleRow({ ...mLsmp, small: a.lsmp, large: b.lsmp, extra: { ...extra, module: lsmp.module }, note: faultNote(small, large, a.faults.lsmp, b.faults.lsmp) }));
   return rows;
 }
 
