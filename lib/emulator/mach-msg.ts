@@ -77,8 +77,9 @@ import {
   MACH_SEND_TIMED_OUT,
   MACH_SEND_TIMEOUT,
   MACH_RCV_TIMEOUT,
+  GET_RCV_ELEMENTS,
 } from '../constants.js';
-import type { MachMessage, MachMsgDescriptor, ReceivedMessage } from '../types.js';
+import type { MachMessage, MachMsgDescriptor, MachMsgTrailer, ReceivedMessage } from '../types.js';
 import { IE_BITS_EX_RECEIVE, IE_PORT_RIGHTS } from './entry.js';
 import { raiseGuard } from './guard.js';
 import {
@@ -1100,11 +1101,18 @@ export function copyoutMessage(task: EmulatedTask, kmsg: Kmsg, option: number, s
     descriptors,
     body: kmsg.body,
     size: kmsg.size,
-    trailer: buildTrailer(option, seqno, kmsg.sender, context),
+    trailer: GET_RCV_ELEMENTS(option) === 0 ? NULL_TRAILER : buildTrailer(option, seqno, kmsg.sender, context),
   };
   copyoutStatus = mr;
   return msg;
 }
+
+/**
+ * The trailer of a receive that asks for no trailer elements: only type and size (8),
+ * the same for every message, so one frozen object serves them all
+ * (xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_deflate_trailer writes nothing past the size).
+ */
+const NULL_TRAILER: MachMsgTrailer = Object.freeze(buildTrailer(0, 0, KERNEL_SENDER, 0n));
 
 /** The mach_msg_return_t of the last copyoutMessage (MACH_MSG_SUCCESS, or body/header error bits). */
 let copyoutStatus = MACH_MSG_SUCCESS;

@@ -595,7 +595,7 @@ describe('messages as received', () => {
     const regions = sizes.map((n) => Buffer.alloc(n, 0x11));
     const body = Buffer.alloc(64, 0x22);
     const partial = Buffer.alloc(200, 0x33);
-    await send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { body, descriptors: [...regions.map((data) => ({ type: 1, data })), { type: 1, data: partial, size: 150 }] }));
+    await send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { body, descriptors: [...regions.map((data) => ({ type: 1 as const, data })), { type: 1 as const, data: partial, size: 150 }] }));
     for (const r of regions) r.fill(0x99);
     body.fill(0x99);
     partial.fill(0x99);
