@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  KERN_INVALID_ARGUMENT,
   BOOTSTRAP_NO_MEMORY,
   BOOTSTRAP_NOT_PRIVILEGED,
   BOOTSTRAP_SERVICE_ACTIVE,
@@ -101,14 +102,16 @@ describe('bootstrap_check_in / look_up', () => {
     expect(() => client.bootstrap_look_up(client.bootstrap_port, 'svc.exit')).toThrow(expect.objectContaining({ kr: BOOTSTRAP_UNKNOWN_SERVICE }));
   });
 
-  it('names of 128 bytes or more are cut to 127 bytes, as the MIG stub copies them', () => {
+  it('names of 128 bytes or more are refused by the client calls (KERN_INVALID_ARGUMENT); 127 bytes fit a name_t and work', () => {
     const { server, client } = setup();
     const long = 'x'.repeat(127);
-    const recv = server.bootstrap_check_in(server.bootstrap_port, `${long}-and-more`);
-    const send = client.bootstrap_look_up(client.bootstrap_port, long);
-    expect(send).not.toBe(MACH_PORT_NULL);
-    expect(() => client.bootstrap_look_up(client.bootstrap_port, long.slice(1))).toThrow(expect.objectContaining({ kr: BOOTSTRAP_UNKNOWN_SERVICE }));
+    expect(() => server.bootstrap_check_in(server.bootstrap_port, `${long}-and-more`)).toThrow(expect.objectContaining({ kr: KERN_INVALID_ARGUMENT }));
+    // Nothing was checked in under the 127-byte prefix the MIG stub would have cut it to.
+    expect(() => client.bootstrap_look_up(client.bootstrap_port, long)).toThrow(expect.objectContaining({ kr: BOOTSTRAP_UNKNOWN_SERVICE }));
+    const recv = server.bootstrap_check_in(server.bootstrap_port, long);
     expect(recv).not.toBe(MACH_PORT_NULL);
+    expect(client.bootstrap_look_up(client.bootstrap_port, long)).not.toBe(MACH_PORT_NULL);
+    expect(() => client.bootstrap_look_up(client.bootstrap_port, long.slice(1))).toThrow(expect.objectContaining({ kr: BOOTSTRAP_UNKNOWN_SERVICE }));
   });
 
   it('rejects bad argument types with TypeError and a bad bootstrap name with the send error', () => {
