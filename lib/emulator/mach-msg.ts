@@ -429,36 +429,48 @@ function preflight(p: Parsed, kobjectCall: boolean): number {
   if (p.noCount) return MACH_SEND_MSG_TOO_SMALL;
   const descs = p.descs;
   let size = MACH_MSG_HEADER_SIZE + ((p.body.length + 3) & ~3);
-  if (descs !== null) {
-    size += 4;
-    for (const d of descs) size += d.type <= 4 ? userDescSize(d.type) : 12;
+  if (descs === null) return size > MAX_SEND_SIZE ? MACH_SEND_TOO_LARGE : MACH_MSG_SUCCESS;
+  // One pass gathers what the checks below need; the checks keep XNU's order.
+  size += 4;
+  let badType = false;
+  let rights = 0;
+  for (let i = 0; i < descs.length; i++) {
+    const d = descs[i]!;
+    const type = d.type;
+    size += type <= 4 ? userDescSize(type) : 12;
+    switch (type) {
+      case MACH_MSG_PORT_DESCRIPTOR:
+        rights++;
+        break;
+      case MACH_MSG_OOL_DESCRIPTOR:
+        break;
+      case MACH_MSG_OOL_PORTS_DESCRIPTOR:
+        rights += d.names.length;
+        break;
+      case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+        rights++;
+        if (kobjectCall) badType = true;
+        break;
+      case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
+        if (kobjectCall) badType = true;
+        break;
+      default:
+        badType = true;
+    }
   }
   if (size > MAX_SEND_SIZE) return MACH_SEND_TOO_LARGE;
-  if (descs === null) return MACH_MSG_SUCCESS;
   if (kobjectCall && descs.length > IPC_KOBJECT_DESC_MAX) return MACH_SEND_TOO_LARGE;
-  for (const d of descs) {
-    const ok =
-      d.type === MACH_MSG_PORT_DESCRIPTOR ||
-      d.type === MACH_MSG_OOL_DESCRIPTOR ||
-      d.type === MACH_MSG_OOL_PORTS_DESCRIPTOR ||
-      ((d.type === MACH_MSG_OOL_VOLATILE_DESCRIPTOR || d.type === MACH_MSG_GUARDED_PORT_DESCRIPTOR) && !kobjectCall);
-    if (!ok) return MACH_SEND_INVALID_TYPE;
-  }
+  if (badType) return MACH_SEND_INVALID_TYPE;
   if (descs.length <= 64) {
     for (let i = descs.length - 1; i >= 0; i--) {
       const kr = inflate(descs[i]!);
       if (kr !== MACH_MSG_SUCCESS) return kr;
     }
   } else {
-    for (const d of descs) {
-      const kr = inflate(d);
+    for (let i = 0; i < descs.length; i++) {
+      const kr = inflate(descs[i]!);
       if (kr !== MACH_MSG_SUCCESS) return kr;
     }
-  }
-  let rights = 0;
-  for (const d of descs) {
-    if (d.type === MACH_MSG_OOL_PORTS_DESCRIPTOR) rights += d.names.length;
-    else if (d.type === MACH_MSG_PORT_DESCRIPTOR || d.type === MACH_MSG_GUARDED_PORT_DESCRIPTOR) rights++;
   }
   if (rights > MAX_DESCRIPTOR_RIGHTS) return MACH_SEND_TOO_LARGE;
   return MACH_MSG_SUCCESS;
@@ -489,9 +501,10 @@ interface HeaderOut {
 /**
  * ipc_kmsg_copyin_header: validate the header's dispositions, then copy in the
  * destination, voucher and reply rights atomically: on failure nothing is consumed
- * (except the lazy conversion of a dead right, which XNU also keeps).
+ * (except the lazy conversion of a dead right, which XNU also keeps). With `wantRequest`
+ * (MACH_SEND_NOTIFY) it also reports whether the destination name has a request.
  */
-function copyinHeader(space: Space, p: Parsed, out: HeaderOut): void {
+function copyinHeader(space: Space, p: Parsed, out: HeaderOut, wantRequest: boolean): void {
   out.kr = MACH_MSG_SUCCESS;
   clearResult(destRes);
   clearResult(replyRes);
@@ -614,8 +627,12 @@ function copyinHeader(space: Space, p: Parsed, out: HeaderOut): void {
     reply = replyName === MACH_PORT_DEAD ? IP_DEAD : null;
   }
   // The destination entry's request, for MACH_SEND_NOTIFY (the entry may be gone).
-  const still = space.lookup(destName);
-  out.destRequestName = still !== undefined && still.request !== null ? destName : 0;
+  if (wantRequest) {
+    const still = space.lookup(destName);
+    out.destRequestName = still !== undefined && still.request !== null ? destName : 0;
+  } else {
+    out.destRequestName = 0;
+  }
   copyinCleanup(destRes, destName);
   copyinCleanup(replyRes, replyName);
   out.bits = MACH_MSGH_BITS_SET(copyinType(destType), copyinType(replyType), voucherType, bits);
@@ -750,7 +767,7 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
   option &= ~MACH_SEND_ALWAYS;
   let mr = preflight(p, control.kobjectCall);
   if (mr !== MACH_MSG_SUCCESS) return mr;
-  copyinHeader(space, p, headerOut);
+  copyinHeader(space, p, headerOut, (option & MACH_SEND_NOTIFY) !== 0);
   if (headerOut.kr !== MACH_MSG_SUCCESS) return headerOut.kr;
   const dest = headerOut.dest!;
   const kmsg = new Kmsg(
