@@ -65,6 +65,41 @@ export abstract class Waiter implements TimerHolder {
 }
 
 /**
+ * Keeping Node's event loop alive while a mach_msg is blocked. On Darwin a thread in
+ * mach_msg stays blocked until a message, its timeout or an interrupt; the native
+ * backend keeps the loop alive while a receive is pending (native/receive_loop.cc refs
+ * its handle), so a program whose only work is `await mach_msg(RCV)` waits there rather
+ * than ending. The emulator does the same: while any call of this thread's tasks is
+ * blocked, one idle interval timer is ref'd. When the last blocked call ends the timer
+ * is unref'd from a setImmediate, not at once: a ping-pong empties and refills the
+ * blocked set on every message without leaving the microtask queue, and the loop can
+ * only decide to exit between turns, so one check per turn is enough.
+ */
+let blockedCalls = 0;
+let keepAlive: ReturnType<typeof setInterval> | null = null;
+let releaseScheduled = false;
+
+function keepLoopAlive(): void {
+  if (keepAlive === null) keepAlive = setInterval(idle, MAX_TIMER_DELAY);
+  else if (!keepAlive.hasRef()) keepAlive.ref();
+}
+
+function idle(): void {}
+
+function releaseLoop(): void {
+  releaseScheduled = false;
+  if (blockedCalls === 0 && keepAlive !== null) keepAlive.unref();
+}
+
+function callsUnblocked(n: number): void {
+  blockedCalls -= n;
+  if (blockedCalls === 0 && !releaseScheduled) {
+    releaseScheduled = true;
+    setImmediate(releaseLoop);
+  }
+}
+
+/**
  * A task's blocked calls, in the order they blocked (task termination settles them in
  * that order). A doubly-linked list through the waiters themselves: a mach_msg that
  * blocks joins and leaves it without allocating or hashing, which a Set costs on
@@ -91,6 +126,7 @@ export class PendingList<W extends Waiter> {
     else this.tail.pendingNext = w;
     this.tail = w;
     this.count++;
+    if (blockedCalls++ === 0) keepLoopAlive();
   }
 
   /** Remove `w` if it is on this list; true if it was. */
@@ -106,6 +142,7 @@ export class PendingList<W extends Waiter> {
     w.pendingPrev = null;
     w.pendingNext = null;
     this.count--;
+    callsUnblocked(1);
     return true;
   }
 
@@ -121,6 +158,7 @@ export class PendingList<W extends Waiter> {
     }
     this.head = null;
     this.tail = null;
+    if (this.count > 0) callsUnblocked(this.count);
     this.count = 0;
   }
 

@@ -225,6 +225,9 @@ describe('AbortSignal during a receive', () => {
     const { k, baseline, a } = kernelWith('a');
     const p = receiveRight(a);
     const c = new AbortController();
+    // Let the emulator release its keep-alive timer from earlier blocked calls first
+    // (lib/emulator/waiter.ts unrefs it one turn after the last blocked call ends).
+    await tick();
     const timersBefore = process.getActiveResourcesInfo().filter((x) => x === 'Timeout').length;
     const r = a.mach_msg(undefined, C.MACH_RCV_MSG | C.MACH_RCV_TIMEOUT, p, 60_000, undefined, { signal: c.signal });
     c.abort(new TestAbort());
