@@ -35,6 +35,7 @@ import {
   varBytes,
   varString,
 } from '../../lib/message/index.js';
+import { defineInterpretedMessage } from '../../lib/message/schema.js';
 import { hex, toHex } from './hex.js';
 import { kr } from './kr.js';
 
@@ -249,6 +250,30 @@ describe('compiled schemas (fixed layouts of integers, booleans, cString and por
     expect(s.decode({ header: { msgh_bits: 0, msgh_id: 1 }, body })).toEqual({ s: 'é€' });
     body.set([0x61, 0xff, 0x62, 0], 8);
     expect(s.decode({ header: { msgh_bits: 0, msgh_id: 1 }, body })).toEqual({ s: 'a\ufffdb' });
+  });
+
+  it('reads ASCII names of every length (one-call, chunked and fallback paths) as the interpreted decoder does', () => {
+    const spec = { id: 3, fields: { s: cString(128), n: int32 } };
+    const compiled = defineMessage(spec);
+    const interpreted = defineInterpretedMessage(spec);
+    const header = { msgh_bits: 0, msgh_id: 3 };
+    for (let len = 0; len <= 127; len++) {
+      const s = Array.from({ length: len }, (_, i) => String.fromCharCode(0x21 + ((i * 7 + len) % 94))).join('');
+      const body = compiled.encodeBody({ s, n: len });
+      expect(compiled.decode({ header, body })).toEqual({ s, n: len });
+      expect(interpreted.decode({ header, body })).toEqual({ s, n: len });
+      if (len > 0) {
+        // A byte over 0x7f anywhere in the text takes the UTF-8 path.
+        const bad = body.slice();
+        bad[8 + (len >> 1)] = 0xc3;
+        expect(compiled.decode({ header, body: bad })).toEqual(interpreted.decode({ header, body: bad }));
+      }
+    }
+    // No NUL inside the field: the same MIG_BAD_ARGUMENTS from both.
+    const full = compiled.encodeBody({ s: '', n: 0 });
+    full.fill(0x41, 8, 8 + 128);
+    expect(() => compiled.decode({ header, body: full })).toThrow(/not NUL-terminated/);
+    expect(() => interpreted.decode({ header, body: full })).toThrow(/not NUL-terminated/);
   });
 
   it('keeps keys that are awkward in source code as they are', () => {

@@ -94,7 +94,7 @@ const fromCharCode = String.fromCharCode;
  * without an arguments array), then the rest in one call. Longer text becomes a
  * concatenation of the pieces (a cons string, flattened by V8 when first indexed).
  */
-function asciiString(b: Uint8Array, start: number, end: number): string {
+export function asciiString(b: Uint8Array, start: number, end: number): string {
   let s = '';
   let j = start;
   for (; j + 16 <= end; j += 16) {
