@@ -103,43 +103,53 @@ function layoutsOf(entries: Array<[string, Field]>): FieldLayout[] | undefined {
 
 let codegen: boolean | undefined;
 
-/** Strings of up to this many ASCII bytes are built by one String.fromCharCode call. */
-const EXACT_ASCII_MAX = 32;
+/** Bytes of a cString field read by unrolled code before the reader falls back to a loop. */
+const UNROLLED_ASCII_MAX = 32;
 
 type CStringReader = (bytes: Uint8Array, start: number, end: number, where: string) => string;
-let exactReader: CStringReader | undefined;
+/** Readers by min(field length, UNROLLED_ASCII_MAX + 1): shared by every schema. */
+const cStringReaders = new Map<number, CStringReader>();
 
 /**
- * readCString (fields/strings.ts) for compiled decoders, generated once and shared by
- * every schema: the same NUL scan, then, for ASCII text of up to EXACT_ASCII_MAX
- * bytes, one String.fromCharCode call with exactly as many arguments as characters (a
- * switch on the length), so the string is allocated once, flat. The interpreted reader
- * builds it in pieces of 16 and 8, which for a 19-character name is three strings and a
- * cons string joining them. Longer ASCII text is built as readCString builds it; no NUL
- * or non-ASCII goes to readCString itself, which throws or decodes as usual.
+ * readCString (fields/strings.ts) for a compiled decoder's cString(length) field, with
+ * the same results and errors, generated once per field length (longer fields share
+ * one). The first up to UNROLLED_ASCII_MAX bytes are read by straight-line code, each
+ * byte loaded once into a local; at the NUL, ASCII text becomes one String.fromCharCode
+ * call with exactly those locals as arguments: one flat string, where the interpreted
+ * reader scans in a loop, loads every byte again and builds pieces of 16 and 8 joined by
+ * a cons string (for a 19-character name ~32 ns instead of ~53). Longer text continues
+ * with the loop and is built as readCString builds it; no NUL inside the field, or
+ * non-ASCII text, goes to readCString itself, which throws or decodes as usual.
  */
-function cStringReader(): CStringReader {
-  if (exactReader === undefined) {
-    const cases: string[] = [];
-    for (let n = 0; n <= EXACT_ASCII_MAX; n++) {
-      cases.push(`case ${n}: return fcc(${Array.from({ length: n }, (_, k) => `b[s + ${k}]`).join(', ')});`);
+function cStringReader(length: number): CStringReader {
+  const unrolled = Math.min(length, UNROLLED_ASCII_MAX + 1);
+  let reader = cStringReaders.get(unrolled);
+  if (reader === undefined) {
+    const steps: string[] = [];
+    for (let k = 0; k < Math.min(unrolled, UNROLLED_ASCII_MAX); k++) {
+      const args = Array.from({ length: k }, (_, j) => `c${j}`).join(', ');
+      steps.push(`const c${k} = b[s + ${k}]; if (c${k} === 0) return h < 0x80 ? fcc(${args}) : readCString(b, s, end, where); h |= c${k};`);
     }
+    const rest =
+      unrolled > UNROLLED_ASCII_MAX
+        ? `let i = s + ${UNROLLED_ASCII_MAX};
+           for (; i < end; i++) {
+             const c = b[i];
+             if (c === 0) break;
+             h |= c;
+           }
+           return i >= end || h >= 0x80 ? readCString(b, s, end, where) : asciiString(b, s, i);`
+        : 'return readCString(b, s, end, where);';
     const src = `"use strict";
-      return function readCStringExact(b, s, end, where) {
-        let i = s;
-        let high = 0;
-        for (; i < end; i++) {
-          const c = b[i];
-          if (c === 0) break;
-          high |= c;
-        }
-        if (i >= end || high >= 0x80) return readCString(b, s, end, where);
-        switch (i - s) { ${cases.join('\n')} }
-        return asciiString(b, s, i);
+      return function readCStringUnrolled(b, s, end, where) {
+        let h = 0;
+        ${steps.join('\n')}
+        ${rest}
       };`;
-    exactReader = new Function('fcc', 'readCString', 'asciiString', src)(String.fromCharCode, readCString, asciiString) as CStringReader;
+    reader = new Function('fcc', 'readCString', 'asciiString', src)(String.fromCharCode, readCString, asciiString) as CStringReader;
+    cStringReaders.set(unrolled, reader);
   }
-  return exactReader;
+  return reader;
 }
 
 function codegenAllowed(): boolean {
@@ -250,7 +260,7 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
         reads.push(`const ${v} = read64(b, ${o}, ${layout.signed});`);
         return;
       case 'cString':
-        reads.push(`const ${v} = readCString(b, ${o}, ${o + layout.length}, ${lit(keys[i]!)});`);
+        reads.push(`const ${v} = R[${i}](b, ${o}, ${o + layout.length}, ${lit(keys[i]!)});`);
         return;
     }
   });
@@ -293,7 +303,7 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
     defaultBits: plan.defaultBits,
     allocBytes,
     writeUtf8,
-    readCString: cStringReader(),
+    R: layouts.map((layout) => (layout.kind === 'cString' ? cStringReader(layout.length) : undefined)),
     write64,
     read64,
     MachError,

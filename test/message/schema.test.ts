@@ -276,6 +276,32 @@ describe('compiled schemas (fixed layouts of integers, booleans, cString and por
     expect(() => interpreted.decode({ header, body: full })).toThrow(/not NUL-terminated/);
   });
 
+  it('reads cString(n) fields around the unrolled length, full or not terminated, as the interpreted decoder does', () => {
+    for (let n = 1; n <= 36; n++) {
+      const spec = { id: 4, fields: { a: cString(n), b: int32 } };
+      const compiled = defineMessage(spec);
+      const interpreted = defineInterpretedMessage(spec);
+      const header = { msgh_bits: 0, msgh_id: 4 };
+      for (let len = 0; len < n; len++) {
+        const body = compiled.encodeBody({ a: 'x'.repeat(len), b: -1 });
+        expect(compiled.decode({ header, body })).toEqual({ a: 'x'.repeat(len), b: -1 });
+        expect(interpreted.decode({ header, body })).toEqual({ a: 'x'.repeat(len), b: -1 });
+      }
+      // The field's bytes all set, the NUL only in the padding or the next field.
+      const body = compiled.encodeBody({ a: '', b: 0 });
+      body.fill(0x79, 8, 8 + n);
+      const got = (s: typeof compiled) => {
+        try {
+          return s.decode({ header, body });
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      expect(got(compiled)).toEqual(got(interpreted));
+      expect(got(compiled)).toMatch(/not NUL-terminated/);
+    }
+  });
+
   it('keeps keys that are awkward in source code as they are', () => {
     const keys = ["it's", 'a"b', 'line\nbreak', '\u2028', '0', 'constructor', ''];
     const s = defineMessage({ id: 2, fields: Object.fromEntries(keys.map((k) => [k, int16])) });
