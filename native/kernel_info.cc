@@ -3,10 +3,14 @@
 // is refused with a fatal EXC_GUARD; libSystem's stubs send it as a kernel-object call.
 // The raw integer_t words go back to TypeScript, which decodes them (lib/kernel-info/).
 #include <mach/mach.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "addon.h"
+#include "compat/codesign.h"
 
 namespace machport {
 namespace {
@@ -58,6 +62,16 @@ Napi::Value ExcGuardBehavior(const Napi::CallbackInfo &info) {
   return Result(info.Env(), kr, {Napi::Number::New(info.Env(), behavior)});
 }
 
+// cs_status() -> [errno, flags]: this process's code-signing flags (csops CS_OPS_STATUS).
+// XNU's IPC policy treats a process with CS_RUNTIME or a platform binary as hardened
+// (xnu:osfmk/ipc/ipc_policy.c:ipc_current_user_policy), and refuses a hardened process's
+// plain message to an mk_timer port with a fatal guard; TypeScript reads this once at load.
+Napi::Value CsStatus(const Napi::CallbackInfo &info) {
+  uint32_t flags = 0;
+  int rc = machport_csops(getpid(), kCsOpsStatus, &flags, sizeof flags);
+  return Result(info.Env(), rc == 0 ? 0 : errno, {Napi::Number::New(info.Env(), flags)});
+}
+
 }  // namespace
 
 void RegisterKernelInfo(Napi::Env env, Napi::Object exports) {
@@ -65,6 +79,7 @@ void RegisterKernelInfo(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "host_statistics64", HostStatistics64);
   Export(env, exports, "task_info", TaskInfo);
   Export(env, exports, "task_get_exc_guard_behavior", ExcGuardBehavior);
+  Export(env, exports, "cs_status", CsStatus);
 }
 
 }  // namespace machport

@@ -78,6 +78,8 @@ export interface NativeAddon {
   host_statistics64(host: number, flavor: number, count: number): [Kr, Int32Array?];
   task_info(task: number, flavor: number, count: number): [Kr, Int32Array?];
   task_get_exc_guard_behavior(task: number): [Kr, number];
+  /** csops(getpid(), CS_OPS_STATUS): [errno, code-signing flags]. Optional: an addon built before it loads all the same. */
+  cs_status?(): [number, number];
 
   // notify.cc
   notify_register_mach_port(name: string, port: number, flags: number): [number, number, number];

@@ -31,7 +31,7 @@ import type {
   vm_statistics64,
 } from '../types.js';
 import type { NativeAddon } from './addon.js';
-import { GuardChecks, policyFromBehavior, type GuardPolicy, type PortProbe } from './guards.js';
+import { GuardChecks, ipcPolicyIsHardened, policyFromBehavior, type GuardPolicy, type PortProbe, type SentNames } from './guards.js';
 import { ReceiveBuffer, receiveMessage, sendMessage, type MsgContext } from './mach-msg.js';
 import { ReceiveWaiters } from './waiters.js';
 
@@ -167,6 +167,8 @@ export class NativeApi implements MachApi {
   readonly backendName = 'native' as const;
   /** Whether this process's optional guard exceptions are fatal ('hardened') or ignored ('default'). */
   readonly guardPolicy: GuardPolicy;
+  /** Whether XNU's IPC policy treats this process as hardened (hardened runtime, platform binary, or not known). */
+  readonly ipcHardened: boolean;
   private readonly self: number;
   private readonly guards: GuardChecks;
   private readonly waiters: ReceiveWaiters;
@@ -177,7 +179,11 @@ export class NativeApi implements MachApi {
     this.self = addon.mach_task_self() >>> 0;
     const [kr, behavior] = addon.task_get_exc_guard_behavior(this.self);
     this.guardPolicy = policyFromBehavior(kr === C.KERN_SUCCESS ? behavior : undefined);
-    this.guards = new GuardChecks(addonProbe(addon), this.guardPolicy);
+    // The code-signing flags decide XNU's IPC policy (ipcPolicyIsHardened); an addon built
+    // before cs_status existed leaves them unknown, which counts as hardened.
+    const cs = addon.cs_status?.();
+    this.ipcHardened = ipcPolicyIsHardened(cs !== undefined && cs[0] === 0 ? cs[1] >>> 0 : undefined, this.guardPolicy);
+    this.guards = new GuardChecks(addonProbe(addon), this.guardPolicy, this.ipcHardened);
     this.waiters = new ReceiveWaiters(addon);
     this.msgContext = { addon, guards: this.guards, waiters: this.waiters, task: this.self };
   }
@@ -413,12 +419,17 @@ export class NativeApi implements MachApi {
     if (typeof control !== 'object' || control === null) throw new TypeError(`control must be an object, got ${describe(control)}`);
     if (control.signal !== undefined && !(control.signal instanceof AbortSignal)) throw new TypeError('control.signal must be an AbortSignal');
     if ((opt & (C.MACH_SEND_MSG | C.MACH_RCV_MSG)) === 0) return undefined;
+    let sent: SentNames | undefined;
     if ((opt & C.MACH_SEND_MSG) !== 0) {
       if (typeof msg !== 'object' || msg === null) throw new TypeError(`mach_msg: MACH_SEND_MSG needs a message, got ${describe(msg)}`);
-      await sendMessage(this.msgContext, msg, opt, tmo, control);
+      const outcome = sendMessage(this.msgContext, msg, opt, tmo, control);
+      // A send queued at once hands the receive what its checks learned, with no await in
+      // between (so no other JS can change the names); one that waited does not.
+      if (outcome instanceof Promise) await outcome;
+      else sent = outcome;
     }
     if ((opt & C.MACH_RCV_MSG) === 0) return undefined;
-    return receiveMessage(this.msgContext, this.receiveBuffer, opt, rcvName, tmo, rcvSize, control);
+    return receiveMessage(this.msgContext, this.receiveBuffer, opt, rcvName, tmo, rcvSize, control, sent);
   }
 
   bootstrap_check_in(bp: mach_port_name_t, service_name: string): mach_port_name_t {

@@ -24,6 +24,14 @@
  * name once held a receive right (IE_BITS_EX_RECEIVE), which suppresses a few guards; the
  * checks here assume it is clear, so in those rare cases they refuse where the kernel
  * would only have returned an error.
+ *
+ * Each probe is a kernel call (mach_port_type, mach_port_get_attributes and mod_refs are
+ * traps; mach_port_get_refs, mach_port_get_context and mach_port_kobject are MIG routines,
+ * a message round trip into the kernel each), so the send and receive checks ask only
+ * what can change the verdict: see {@link GuardChecks.send} and {@link GuardChecks.receive}.
+ * Nothing is remembered between calls (the names are the kernel's, and other threads of
+ * the task can change them at any time), except the strict guards this process set and
+ * the process's IPC policy, which is fixed at exec.
  * @module
  */
 import * as C from '../constants.js';
@@ -51,6 +59,28 @@ export function guardIsFatal(reason: number, policy: GuardPolicy): boolean {
   return policy === 'hardened' && reason <= MAX_OPTIONAL_kGUARD_EXC_CODE;
 }
 
+/** CS_RUNTIME (xnu:osfmk/kern/cs_blobs.h): the process runs under the hardened runtime. */
+export const CS_RUNTIME = 0x0001_0000;
+/** CS_PLATFORM_BINARY (xnu:osfmk/kern/cs_blobs.h): the process is a platform binary. */
+export const CS_PLATFORM_BINARY = 0x0400_0000;
+
+/**
+ * Whether XNU's IPC policy marks this process MACH64_POLICY_HARDENED, which (among other
+ * things) refuses a plain message to an mk_timer port with a fatal INVALID_OPTIONS guard
+ * (xnu:osfmk/ipc/ipc_policy.c:ipc_validate_kmsg_dest_from_user). The kernel sets it for
+ * CS_RUNTIME processes and for tasks with TFRO_PLATFORM or TFRO_HARDENED
+ * (ipc_current_user_policy). TFRO_HARDENED is not visible from user space, but such tasks
+ * get the hardened-binary exception-guard defaults
+ * (xnu:osfmk/kern/task.c:task_set_exc_guard_ctrl_port_default), so a 'hardened' guard
+ * policy counts too. Unknown code-signing flags (`undefined`) count as hardened, the safe
+ * guess. None of these change after exec (csops refuses to set CS_RUNTIME:
+ * xnu:bsd/kern/kern_proc.c:csops_internal, CS_OPS_SET_STATUS).
+ */
+export function ipcPolicyIsHardened(csFlags: number | undefined, policy: GuardPolicy): boolean {
+  if (csFlags === undefined || policy === 'hardened') return true;
+  return (csFlags & (CS_RUNTIME | CS_PLATFORM_BINARY)) !== 0;
+}
+
 /** What the checks may ask about a name. Each answer comes from one libSystem call. */
 export interface PortProbe {
   /** mach_port_type, or undefined when the call fails (the name denotes nothing). */
@@ -76,10 +106,28 @@ function valid(name: number): boolean {
   return name !== C.MACH_PORT_NULL && name >>> 0 !== C.MACH_PORT_DEAD;
 }
 
-/** The simulated state of one name while a message's rights are copied in, left to right. */
+/**
+ * The simulated state of one name while a message's rights are copied in, left to right.
+ * `moves` counts the MOVE_SEND urefs taken from it so far; `urefs` is its send uref count,
+ * asked of the kernel only when a moved name is looked at again (see GuardChecks.send).
+ */
 interface SimEntry {
   type: number;
-  sendRefs: number;
+  moves: number;
+  urefs: number | undefined;
+}
+
+/** What a send's checks learned about the names it looked up. */
+export interface SentNames {
+  /** Whether the checks looked `name` up and found that the message leaves it a receive right. */
+  keepsReceive(name: number): boolean;
+}
+
+class SimNames extends Map<number, SimEntry> implements SentNames {
+  keepsReceive(name: number): boolean {
+    const e = this.get(name);
+    return e !== undefined && (e.type & RECEIVE) !== 0;
+  }
 }
 
 /**
@@ -90,9 +138,15 @@ interface SimEntry {
 export class GuardChecks {
   readonly strictGuards = new Map<string, bigint>();
 
+  /**
+   * @param probe answers questions about names, one kernel call each
+   * @param policy whether the optional guard codes are fatal for this task
+   * @param ipcHardened whether XNU's IPC policy marks the task hardened ({@link ipcPolicyIsHardened})
+   */
   constructor(
     private readonly probe: PortProbe,
     readonly policy: GuardPolicy,
+    readonly ipcHardened: boolean = true,
   ) {}
 
   /** Throw the guard error if a guard of `reason` would be fatal; otherwise let the call go ahead. */
@@ -282,22 +336,51 @@ export class GuardChecks {
   }
 
   /**
+   * The receive half of a `mach_msg(SEND | RCV)` whose send was just queued, with no other
+   * JS run in between. When the send's checks looked `name` up and the message left it a
+   * receive right, the receive cannot raise RCV_INVALID_NAME (xnu: ipc_mqueue_copyin
+   * accepts any receive right), so no second mach_port_type is made. That answer is as old
+   * as the send's probe: another thread of the task could destroy the receive right after
+   * it, exactly as it could between a fresh probe and the receive. Otherwise this is
+   * {@link GuardChecks.receive}.
+   */
+  receiveAfterSend(task: number, name: number, sent: SentNames | undefined): void {
+    if (sent?.keepsReceive(name >>> 0)) return;
+    this.receive(task, name);
+  }
+
+  /**
    * A send: the kernel-object rule on the destination (a plain mach_msg to a task, host,
    * thread… port is refused with a fatal INVALID_OPTIONS guard on macOS 13+), the reply
    * and voucher rights of the header, then every right the descriptors carry, in order,
-   * as the kernel copies them in.
+   * as the kernel copies them in. Returns what it learned about the names it looked up
+   * (their rights once the message is queued), or undefined when the kernel will refuse
+   * the send with a plain error.
+   *
+   * The probes, per name: one mach_port_type (a trap), the first time the message names
+   * it. mach_port_get_refs (MIG) only for a name that a MOVE_SEND already took a uref from
+   * and that the message names again: ipc_right_copyin (xnu:osfmk/ipc/ipc_right.c) checks
+   * a send right's urefs only against the number it moves, and an entry with the SEND bit
+   * always has at least one (it asserts IE_BITS_UREFS > 0), so a first MOVE_SEND,
+   * COPY_SEND, MAKE_SEND and MAKE_SEND_ONCE never depend on the count; only whether an
+   * earlier move left the name a send right does. mach_port_kobject (MIG) on the
+   * destination only when the answer can matter (see the kernel-object rule below).
    */
-  send(task: number, header: MachMsgHeader, descriptors: readonly MachMsgDescriptor[] | undefined): void {
+  send(task: number, header: MachMsgHeader, descriptors: readonly MachMsgDescriptor[] | undefined): SentNames | undefined {
     const bits = header.msgh_bits >>> 0;
-    const sim = new Map<number, SimEntry>();
+    const sim = new SimNames();
     const entry = (name: number): SimEntry | undefined => {
       let e = sim.get(name);
       if (e === undefined) {
         const type = this.typeOf(task, name);
         if (type === undefined) return undefined;
-        const sendRefs = (type & SEND) !== 0 ? this.probe.refs(task, name, C.MACH_PORT_RIGHT_SEND) : 0;
-        e = { type, sendRefs };
+        e = { type, moves: 0, urefs: undefined };
         sim.set(name, e);
+      } else if (e.moves > 0 && (e.type & SEND) !== 0) {
+        // Named again after a MOVE_SEND: does a send right remain? (urefs pegged at
+        // MACH_PORT_UREFS_MAX are not decremented.)
+        e.urefs ??= this.probe.refs(task, name, C.MACH_PORT_RIGHT_SEND);
+        if (e.urefs !== C.MACH_PORT_UREFS_MAX && e.urefs <= e.moves) e.type &= ~SEND;
       }
       return e;
     };
@@ -310,46 +393,70 @@ export class GuardChecks {
     const replyDisp = (bits & C.MACH_MSGH_BITS_LOCAL_MASK) >>> 8;
     const voucher = (header.msgh_voucher_port ?? 0) >>> 0;
     const voucherDisp = (bits & C.MACH_MSGH_BITS_VOUCHER_MASK) >>> 16;
-    if (replyDisp === 0 ? reply !== C.MACH_PORT_NULL : !C.MACH_MSG_TYPE_PORT_ANY_SEND(replyDisp)) return;
+    if (replyDisp === 0 ? reply !== C.MACH_PORT_NULL : !C.MACH_MSG_TYPE_PORT_ANY_SEND(replyDisp)) return undefined;
     const badVoucher = () => this.raise(C.MACH_SEND_INVALID_VOUCHER, C.kGUARD_EXC_SEND_INVALID_VOUCHER, voucher, 'mach_msg');
     const voucherUsed = voucherDisp !== 0;
     if (voucherUsed && (voucher === C.MACH_PORT_DEAD || (voucherDisp !== C.MACH_MSG_TYPE_MOVE_SEND && voucherDisp !== C.MACH_MSG_TYPE_COPY_SEND))) {
-      return badVoucher();
+      badVoucher();
+      return undefined;
     }
-    if (!C.MACH_MSG_TYPE_PORT_ANY_SEND(destDisp) || !valid(dest)) return;
+    if (!C.MACH_MSG_TYPE_PORT_ANY_SEND(destDisp) || !valid(dest)) return undefined;
 
     // Header rights (xnu: ipc_kmsg_copyin_header_rights): voucher, destination, reply.
     if (voucherUsed && voucher !== C.MACH_PORT_NULL) {
       const v = entry(voucher);
-      if (v === undefined || (v.type & SEND) === 0 || this.probe.kobjectType(task, voucher) !== C.IKOT_VOUCHER) return badVoucher();
+      if (v === undefined || (v.type & SEND) === 0 || this.probe.kobjectType(task, voucher) !== C.IKOT_VOUCHER) {
+        badVoucher();
+        return undefined;
+      }
     }
     const PORT_RIGHTS = C.MACH_PORT_TYPE_PORT_RIGHTS;
     const d = entry(dest);
-    if (d === undefined || (d.type & PORT_RIGHTS) === 0) return; // MACH_SEND_INVALID_DEST
+    if (d === undefined || (d.type & PORT_RIGHTS) === 0) return undefined; // MACH_SEND_INVALID_DEST
     if (valid(reply)) {
       const r = entry(reply);
       if (r === undefined || (r.type & PORT_RIGHTS) === 0 || !this.copyin(r, replyDisp, true)) {
-        return this.raise(C.MACH_SEND_INVALID_REPLY, C.kGUARD_EXC_SEND_INVALID_REPLY, reply, 'mach_msg');
+        this.raise(C.MACH_SEND_INVALID_REPLY, C.kGUARD_EXC_SEND_INVALID_REPLY, reply, 'mach_msg');
+        return undefined;
       }
     }
-    if (!this.copyin(d, destDisp, false)) return; // MACH_SEND_INVALID_DEST
+    if (!this.copyin(d, destDisp, false)) return undefined; // MACH_SEND_INVALID_DEST
     const destType = d.type;
     this.consume(d, destDisp);
-    if (valid(reply)) this.consume(entry(reply)!, replyDisp);
+    if (valid(reply)) this.consume(sim.get(reply)!, replyDisp);
 
-    // The kernel-object rule (xnu: ipc_validate_kmsg_dest_from_user): a plain mach_msg must
-    // not reach a kernel object other than a timer.
+    // The kernel-object rule (xnu:osfmk/ipc/ipc_policy.c:ipc_validate_kmsg_dest_from_user):
+    // the library mach_msg sends MACH64_SEND_MQ_CALL, which a kernel object refuses, except
+    // an mk_timer port (IKOT_TIMER) from a task whose IPC policy is not hardened; the
+    // refusal is the always-fatal INVALID_OPTIONS guard.
     // (mach_port_kobject answers for send and receive rights; a send-once right to a kernel
     // object is not something user code gets hold of.)
-    if ((destType & (SEND | RECEIVE)) !== 0) {
+    //
+    // A destination whose receive right is in this space needs no mach_port_kobject unless
+    // the task is hardened: kernel objects are made by ipc_kobject_alloc_port, whose port
+    // belongs to ipc_space_kernel (xnu:osfmk/kern/ipc_kobject.c), and a kernel port's
+    // receive right never moves out (ipc_right_copyin refuses MOVE_RECEIVE of a kobject,
+    // KERN_INVALID_CAPABILITY). The one port that is both is mk_timer's:
+    // mk_timer_create_trap allocates the port in the caller's space and then upgrades it
+    // with ipc_kobject_upgrade_mktimer_locked, the only other place a kobject type is set
+    // (xnu:osfmk/kern/mk_timer.c). So such a destination is IKOT_NONE or IKOT_TIMER, and
+    // both pass unless the task is hardened. (A name with both rights denotes one port.)
+    if ((destType & SEND) !== 0 || ((destType & RECEIVE) !== 0 && this.ipcHardened)) {
       const kotype = this.probe.kobjectType(task, dest);
-      if (kotype !== undefined && kotype !== C.IKOT_NONE && kotype !== C.IKOT_TIMER) {
+      if (kotype !== undefined && kotype !== C.IKOT_NONE && (kotype !== C.IKOT_TIMER || this.ipcHardened)) {
         throw new MachGuardError(C.MACH_SEND_INVALID_OPTIONS, C.kGUARD_EXC_INVALID_OPTIONS, dest, 'mach_msg (a plain message to a kernel object)');
       }
     }
 
-    if ((bits & C.MACH_MSGH_BITS_COMPLEX) === 0 || descriptors === undefined) return;
-    const bad = (name: number) => this.raise(C.MACH_SEND_INVALID_RIGHT, C.kGUARD_EXC_SEND_INVALID_RIGHT, name, 'mach_msg');
+    if ((bits & C.MACH_MSGH_BITS_COMPLEX) === 0 || descriptors === undefined) return sim;
+    const bad = (name: number) => {
+      this.raise(C.MACH_SEND_INVALID_RIGHT, C.kGUARD_EXC_SEND_INVALID_RIGHT, name, 'mach_msg');
+      return undefined;
+    };
+    const immovable = (name: number) => {
+      this.raise(C.MACH_SEND_INVALID_RIGHT, C.kGUARD_EXC_IMMOVABLE, name, 'mach_msg');
+      return undefined;
+    };
     for (const desc of descriptors) {
       if (desc.type === C.MACH_MSG_PORT_DESCRIPTOR || desc.type === C.MACH_MSG_OOL_PORTS_DESCRIPTOR) {
         const names = desc.type === C.MACH_MSG_PORT_DESCRIPTOR ? [desc.name] : desc.names;
@@ -362,7 +469,7 @@ export class GuardChecks {
           if (e === undefined) continue; // KERN_INVALID_NAME → MACH_SEND_INVALID_RIGHT, no guard
           if (!this.copyin(e, disp, false)) return bad(name);
           if (disp === C.MACH_MSG_TYPE_MOVE_RECEIVE && this.isGuarded(task, name).immovable) {
-            return this.raise(C.MACH_SEND_INVALID_RIGHT, C.kGUARD_EXC_IMMOVABLE, name, 'mach_msg');
+            return immovable(name);
           }
           this.consume(e, disp);
         }
@@ -373,16 +480,18 @@ export class GuardChecks {
         if (e === undefined) continue;
         if (!this.copyin(e, C.MACH_MSG_TYPE_MOVE_RECEIVE, false)) return bad(name);
         const g = this.isGuarded(task, name);
-        if (g.immovable) return this.raise(C.MACH_SEND_INVALID_RIGHT, C.kGUARD_EXC_IMMOVABLE, name, 'mach_msg');
+        if (g.immovable) return immovable(name);
         const context = BigInt.asUintN(64, desc.context);
         const unguardedOk = (desc.flags & C.MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND) !== 0 && !g.guarded && context === 0n;
         const guardedOk = g.guarded && this.guardValue(task, name, g.strict) === context;
         if (!unguardedOk && !guardedOk) {
-          return this.raise(C.MACH_SEND_INVALID_RIGHT, C.kGUARD_EXC_INCORRECT_GUARD, name, 'mach_msg');
+          this.raise(C.MACH_SEND_INVALID_RIGHT, C.kGUARD_EXC_INCORRECT_GUARD, name, 'mach_msg');
+          return undefined;
         }
         this.consume(e, C.MACH_MSG_TYPE_MOVE_RECEIVE);
       }
     }
+    return sim;
   }
 
   /** Would ipc_right_copyin accept `disp` from this entry? (dead names are accepted for send dispositions) */
@@ -397,7 +506,8 @@ export class GuardChecks {
       case C.MACH_MSG_TYPE_COPY_SEND:
         return (t & DEAD) !== 0 || (t & SEND) !== 0;
       case C.MACH_MSG_TYPE_MOVE_SEND:
-        return (t & DEAD) !== 0 || ((t & SEND) !== 0 && e.sendRefs >= 1);
+        // `entry` has already cleared SEND when earlier moves took every uref.
+        return (t & DEAD) !== 0 || (t & SEND) !== 0;
       case C.MACH_MSG_TYPE_MOVE_SEND_ONCE:
         return (t & DEAD) !== 0 || (t & SEND_ONCE) !== 0;
       default:
@@ -410,9 +520,6 @@ export class GuardChecks {
     if ((e.type & DEAD) !== 0) return;
     if (disp === C.MACH_MSG_TYPE_MOVE_RECEIVE) e.type &= ~RECEIVE;
     else if (disp === C.MACH_MSG_TYPE_MOVE_SEND_ONCE) e.type &= ~SEND_ONCE;
-    else if (disp === C.MACH_MSG_TYPE_MOVE_SEND && e.sendRefs !== C.MACH_PORT_UREFS_MAX) {
-      e.sendRefs -= 1;
-      if (e.sendRefs === 0) e.type &= ~SEND;
-    }
+    else if (disp === C.MACH_MSG_TYPE_MOVE_SEND) e.moves += 1;
   }
 }

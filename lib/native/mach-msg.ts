@@ -22,7 +22,7 @@ import { readHeader } from '../message/header.js';
 import { decodeMessage, encodeMessage } from '../message/wire.js';
 import type { MachMessage, MachMsgControl, MachMsgDescriptor, ReceivedMessage } from '../types.js';
 import type { NativeAddon } from './addon.js';
-import type { GuardChecks } from './guards.js';
+import type { GuardChecks, SentNames } from './guards.js';
 import { WatchError, type ReceiveWaiters } from './waiters.js';
 
 /** What mach_msg needs from the NativeApi it belongs to. */
@@ -86,8 +86,15 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason;
 }
 
-/** The send half. Resolves once the message is queued; rejects with MachError / the abort reason. */
-export async function sendMessage(ctx: MsgContext, msg: MachMessage, option: number, timeout: number, control: MachMsgControl): Promise<void> {
+/**
+ * The send half. When the first, non-blocking attempt queues the message, this returns
+ * synchronously what the guard checks learned about the names (undefined if nothing), so
+ * that a receive made straight after, with no JS run in between, can use it. When the
+ * queue is full and the caller is willing to wait, it returns a promise that settles once
+ * the message is queued. Failures throw MachError (or the abort reason) synchronously, or
+ * reject that promise.
+ */
+export function sendMessage(ctx: MsgContext, msg: MachMessage, option: number, timeout: number, control: MachMsgControl): SentNames | undefined | Promise<void> {
   const { addon } = ctx;
   if (control.kobjectCall) {
     throw new MachError(
@@ -96,7 +103,7 @@ export async function sendMessage(ctx: MsgContext, msg: MachMessage, option: num
     );
   }
   const encoded = encodeMessage(msg);
-  ctx.guards.send(ctx.task, msg.header, msg.descriptors);
+  const sent = ctx.guards.send(ctx.task, msg.header, msg.descriptors);
   throwIfAborted(control.signal);
 
   const offsets = new Uint32Array(encoded.ool.length + encoded.oolPorts.length);
@@ -113,28 +120,43 @@ export async function sendMessage(ctx: MsgContext, msg: MachMessage, option: num
   const sendOption = (option & SEND_OPTIONS) >>> 0;
   const userTimeout = (option & C.MACH_SEND_TIMEOUT) !== 0 ? timeout : undefined;
   const started = Date.now();
-  let kr = addon.msg_send(encoded.bytes, encoded.size, (sendOption | C.MACH_SEND_TIMEOUT) >>> 0, 0, offsets, data);
-
+  const kr = addon.msg_send(encoded.bytes, encoded.size, (sendOption | C.MACH_SEND_TIMEOUT) >>> 0, 0, offsets, data);
+  if (kr === C.MACH_MSG_SUCCESS) return sent;
   if (kr === C.MACH_SEND_TIMED_OUT && userTimeout !== 0) {
     // The queue is full and the caller is willing to wait: continue off the event loop.
     const remaining = userTimeout === undefined ? -1 : Math.max(0, userTimeout - (Date.now() - started));
-    const [promise, id] = addon.msg_send_async(encoded.bytes, encoded.size, sendOption, remaining);
-    const onAbort = () => addon.msg_send_cancel(id);
-    control.signal?.addEventListener('abort', onAbort, { once: true });
-    let result: { kr: number; cancelled: boolean };
-    try {
-      result = await promise;
-    } finally {
-      control.signal?.removeEventListener('abort', onAbort);
-    }
-    kr = result.kr;
-    if (result.cancelled) {
-      rewriteFromPseudoReceive(addon, msg, encoded.bytes, encoded.size);
-      throw control.signal?.reason ?? new MachError(C.MACH_SEND_INTERRUPTED, 'mach_msg');
-    }
+    return sendOnThreadPool(addon, msg, encoded.bytes, encoded.size, sendOption, remaining, control);
+  }
+  if (isPseudoReceive(kr)) rewriteFromPseudoReceive(addon, msg, encoded.bytes, encoded.size);
+  throw new MachError(kr, 'mach_msg');
+}
+
+/** The rest of a send whose first attempt found the queue full (msg_send_async, in slices). */
+async function sendOnThreadPool(
+  addon: NativeAddon,
+  msg: MachMessage,
+  bytes: Uint8Array,
+  size: number,
+  sendOption: number,
+  remaining: number,
+  control: MachMsgControl,
+): Promise<void> {
+  const [promise, id] = addon.msg_send_async(bytes, size, sendOption, remaining);
+  const onAbort = () => addon.msg_send_cancel(id);
+  control.signal?.addEventListener('abort', onAbort, { once: true });
+  let result: { kr: number; cancelled: boolean };
+  try {
+    result = await promise;
+  } finally {
+    control.signal?.removeEventListener('abort', onAbort);
+  }
+  const kr = result.kr;
+  if (result.cancelled) {
+    rewriteFromPseudoReceive(addon, msg, bytes, size);
+    throw control.signal?.reason ?? new MachError(C.MACH_SEND_INTERRUPTED, 'mach_msg');
   }
   if (kr !== C.MACH_MSG_SUCCESS) {
-    if (isPseudoReceive(kr)) rewriteFromPseudoReceive(addon, msg, encoded.bytes, encoded.size);
+    if (isPseudoReceive(kr)) rewriteFromPseudoReceive(addon, msg, bytes, size);
     throw new MachError(kr, 'mach_msg');
   }
 }
@@ -152,7 +174,11 @@ export class ReceiveBuffer {
   }
 }
 
-/** The receive half. */
+/**
+ * The receive half. `sent` is what the guard checks of a send made just before learned,
+ * when nothing ran in between (see sendMessage); the first poll then skips the receive
+ * probe if it already knows the answer (GuardChecks.receiveAfterSend).
+ */
 export async function receiveMessage(
   ctx: MsgContext,
   buffers: ReceiveBuffer,
@@ -161,6 +187,7 @@ export async function receiveMessage(
   timeout: number,
   rcvSize: number | undefined,
   control: MachMsgControl,
+  sent?: SentNames,
 ): Promise<ReceivedMessage> {
   const { addon } = ctx;
   const deadline = (option & C.MACH_RCV_TIMEOUT) !== 0 ? Date.now() + timeout : undefined;
@@ -170,14 +197,21 @@ export async function receiveMessage(
   let size = autoGrow ? INITIAL_RECEIVE_BUFFER : rcvSize;
   let waited = false;
   let lastChance = false;
+  // Whether the receive guard must be checked (again) before the next poll.
+  let probe = true;
 
   for (;;) {
     throwIfAborted(control.signal);
-    const type = ctx.guards.receive(ctx.task, rcvName);
-    if (waited && (type === undefined || (type & (C.MACH_PORT_TYPE_RECEIVE | C.MACH_PORT_TYPE_PORT_SET)) === 0)) {
-      // What a thread blocked in mach_msg sees when its port or set goes away.
-      throw new MachError(C.MACH_RCV_PORT_CHANGED, 'mach_msg');
+    if (probe && waited) {
+      const type = ctx.guards.receive(ctx.task, rcvName);
+      if (type === undefined || (type & (C.MACH_PORT_TYPE_RECEIVE | C.MACH_PORT_TYPE_PORT_SET)) === 0) {
+        // What a thread blocked in mach_msg sees when its port or set goes away.
+        throw new MachError(C.MACH_RCV_PORT_CHANGED, 'mach_msg');
+      }
+    } else if (probe) {
+      ctx.guards.receiveAfterSend(ctx.task, rcvName, sent);
     }
+    probe = true;
     const buffer = buffers.get(size);
     const capacity = autoGrow ? buffer.byteLength : size;
     const kr = addon.msg_receive(buffer, pollOption, rcvName, 0, capacity);
@@ -188,6 +222,10 @@ export async function receiveMessage(
       const needed = capacity >= 8 ? new DataView(buffer.buffer, buffer.byteOffset, capacity).getUint32(4, true) : 0;
       if (autoGrow) {
         size = needed + C.MAX_TRAILER_SIZE;
+        // The poll just made got past ipc_mqueue_copyin on this name, so the name was a
+        // receive right or a set when the kernel looked, later than any probe could, and
+        // nothing has run since: the retry needs no second probe.
+        probe = false;
         continue;
       }
       throw new MachError(kr, 'mach_msg', { size: needed });
