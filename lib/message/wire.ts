@@ -99,7 +99,9 @@ export function encodedSize(msg: MachMessage): number {
     size += MACH_MSG_BODY_SIZE;
     for (let i = 0; i < descriptors.length; i++) size += descriptorEncodedSize(descriptors[i]!, i);
   }
-  const bodyLength = msg.body?.byteLength ?? 0;
+  // length, not byteLength (equal for the Uint8Array checkMessage saw): Node 20's V8
+  // compiles byteLength to a generic property-load call, length to a field load.
+  const bodyLength = msg.body?.length ?? 0;
   // Darwin refuses a send size that is not a multiple of 4 (xnu:osfmk/ipc/mach_msg.c:
   // mach_msg_trap_send). Headers and descriptors are multiples of 4, so only the body
   // can break the rule; it is refused, not padded, so that the bytes sent are exactly
@@ -136,7 +138,7 @@ export function encodedSize(msg: MachMessage): number {
  */
 export function encodeMessage(msg: MachMessage, out?: Uint8Array): EncodedMessage {
   const size = encodedSize(msg);
-  const bytes = out !== undefined && checkBytes(out, 'out').byteLength >= size ? out.subarray(0, size) : new Uint8Array(size);
+  const bytes = out !== undefined && checkBytes(out, 'out').length >= size ? out.subarray(0, size) : new Uint8Array(size);
   const complex = (msg.header.msgh_bits & MACH_MSGH_BITS_COMPLEX) !== 0;
   // The header by hand, in writeHeader's order of checks (header.ts).
   const h = msg.header;
@@ -212,7 +214,7 @@ function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
 export function decodeMessage(bytes: Uint8Array, option: number, resolve?: OolResolver): ReceivedMessage {
   checkBytes(bytes, 'bytes');
   if (typeof option !== 'number') throw new TypeError(`option must be a number, got ${describe(option)}`);
-  if (bytes.byteLength < MACH_MSG_HEADER_SIZE) {
+  if (bytes.length < MACH_MSG_HEADER_SIZE) {
     throw new MachError(MACH_RCV_INVALID_DATA, `buffer of ${bytes.byteLength} bytes is smaller than a header`);
   }
   // readHeader's fields (header.ts), read without a DataView.
@@ -229,7 +231,7 @@ export function decodeMessage(bytes: Uint8Array, option: number, resolve?: OolRe
     throw new MachError(MACH_RCV_INVALID_DATA, `msgh_size ${size} is not a message size`);
   }
   const trailerSize = REQUESTED_TRAILER_SIZE(option) as TrailerSize;
-  if (size + trailerSize > bytes.byteLength) {
+  if (size + trailerSize > bytes.length) {
     throw new MachError(MACH_RCV_TOO_LARGE, `message of ${size} bytes and ${trailerSize}-byte trailer exceed the ${bytes.byteLength}-byte buffer`, {
       size,
     });
