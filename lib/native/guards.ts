@@ -441,7 +441,8 @@ export class GuardChecks {
     // with ipc_kobject_upgrade_mktimer_locked, the only other place a kobject type is set
     // (xnu:osfmk/kern/mk_timer.c). So such a destination is IKOT_NONE or IKOT_TIMER, and
     // both pass unless the task is hardened. (A name with both rights denotes one port.)
-    if ((destType & SEND) !== 0 || ((destType & RECEIVE) !== 0 && this.ipcHardened)) {
+    const askKobject = (destType & RECEIVE) !== 0 ? this.ipcHardened : (destType & SEND) !== 0;
+    if (askKobject) {
       const kotype = this.probe.kobjectType(task, dest);
       if (kotype !== undefined && kotype !== C.IKOT_NONE && (kotype !== C.IKOT_TIMER || this.ipcHardened)) {
         throw new MachGuardError(C.MACH_SEND_INVALID_OPTIONS, C.kGUARD_EXC_INVALID_OPTIONS, dest, 'mach_msg (a plain message to a kernel object)');

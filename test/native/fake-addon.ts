@@ -30,6 +30,10 @@ export class FakeKernel {
   readonly freed: bigint[] = [];
   /** task_get_exc_guard_behavior's answer (0x80 = optional guards fatal). */
   behavior = 0x80;
+  /** cs_status's code-signing flags (CS_RUNTIME 0x10000 = hardened runtime); undefined: csops fails. */
+  csFlags: number | undefined = 0;
+  /** The guard probes the addon answered, in order: mach_port_type, _get_refs, _get_attributes, _get_context, _kobject. */
+  readonly probes: string[] = [];
   private nextIndex = 1;
   private nextAddress = 0x1000_0000n;
   private onReady?: (name: number, flags: number) => void;
@@ -53,6 +57,27 @@ export class FakeKernel {
 
   newName(): number {
     return ((this.nextIndex++ << 8) | 3) >>> 0;
+  }
+
+  /** A send right (one uref) to a port whose receive right is elsewhere; `kobject` makes it a kernel object's. */
+  sendRight(kobject = 0, urefs = 1): number {
+    const name = this.newName();
+    this.ports.set(name, this.port(C.MACH_PORT_TYPE_SEND, urefs, kobject));
+    return name;
+  }
+
+  /** A send-once right to a port whose receive right is elsewhere. */
+  sendOnceRight(): number {
+    const name = this.newName();
+    this.ports.set(name, this.port(C.MACH_PORT_TYPE_SEND_ONCE));
+    return name;
+  }
+
+  /** A receive right of kernel-object type `kobject` (mk_timer's IKOT_TIMER is the only one XNU gives user space). */
+  receiveRight(kobject = 0): number {
+    const name = this.newName();
+    this.ports.set(name, this.port(C.MACH_PORT_TYPE_RECEIVE, 0, kobject));
+    return name;
   }
 
   /** A receive right with a send right under the same name. */
@@ -121,9 +146,11 @@ export class FakeKernel {
         return C.KERN_INVALID_RIGHT;
       },
       mach_port_type(task, name) {
+        k.probes.push('mach_port_type');
         return typeOf(name);
       },
       mach_port_get_refs(task, name, right) {
+        k.probes.push('mach_port_get_refs');
         const p = k.ports.get(name);
         if (!p) return [C.KERN_INVALID_NAME, 0];
         if (right === C.MACH_PORT_RIGHT_SEND) return [0, p.sendRefs];
@@ -150,6 +177,7 @@ export class FakeKernel {
         return k.ports.has(name) ? 0 : C.KERN_INVALID_NAME;
       },
       mach_port_get_attributes(task, name, flavor, count) {
+        k.probes.push('mach_port_get_attributes');
         const p = k.ports.get(name);
         if (!p) return [C.KERN_INVALID_NAME, undefined];
         if ((p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT, undefined];
@@ -170,6 +198,7 @@ export class FakeKernel {
         return 0;
       },
       mach_port_get_context(task, name) {
+        k.probes.push('mach_port_get_context');
         const p = k.ports.get(name);
         if (!p || (p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT, 0n];
         return [0, (p.flags & C.MACH_PORT_STATUS_FLAG_STRICT_GUARD) !== 0 ? 0n : p.context];
@@ -196,6 +225,7 @@ export class FakeKernel {
         return 0;
       },
       mach_port_kobject(task, name) {
+        k.probes.push('mach_port_kobject');
         const p = k.ports.get(name);
         if (!p) return [C.KERN_INVALID_NAME, 0, 0n];
         return [0, p.kobject, 0n];
@@ -205,6 +235,7 @@ export class FakeKernel {
         return [0, Uint32Array.from(names), Uint32Array.from(names, (n) => k.ports.get(n)!.type)];
       },
       task_get_exc_guard_behavior: () => [0, k.behavior],
+      cs_status: () => (k.csFlags === undefined ? [1, 0] : [0, k.csFlags]),
 
       msg_send(bytes, size, option, timeout, patchOffsets, patchData) {
         k.log('msg_send', size, option, timeout, Array.from(patchOffsets), patchData.length);

@@ -152,6 +152,38 @@ describe('mach_msg', () => {
     expect(reasonOf(() => lenient().send(T, header(BOTH, C.MACH_MSG_TYPE_COPY_SEND), undefined))).toBeUndefined();
   });
 
+  it('mk_timer ports: the only kernel objects with a receive right in user space, refused only for a hardened IPC policy', () => {
+    const TIMER = 0x1a03;
+    const names = { ...table, [TIMER]: { type: C.MACH_PORT_TYPE_RECEIVE, kobject: C.IKOT_TIMER } };
+    const asked: number[] = [];
+    const p = probe(names);
+    const counting: PortProbe = { ...p, kobjectType: (t, n) => (asked.push(n), p.kobjectType(t, n)) };
+    const plain = new GuardChecks(counting, 'default', false);
+    expect(reasonOf(() => plain.send(T, header(TIMER, C.MACH_MSG_TYPE_MAKE_SEND_ONCE), undefined))).toBeUndefined();
+    expect(reasonOf(() => plain.send(T, header(BOTH, C.MACH_MSG_TYPE_COPY_SEND), undefined))).toBeUndefined();
+    expect(asked).toEqual([]); // a receive right of ours is IKOT_NONE or IKOT_TIMER: nothing to ask
+    expect(reasonOf(() => plain.send(T, header(TASKPORT, C.MACH_MSG_TYPE_COPY_SEND), undefined))).toBe('kGUARD_EXC_INVALID_OPTIONS');
+    const hardenedIpc = new GuardChecks(counting, 'default', true);
+    expect(reasonOf(() => hardenedIpc.send(T, header(TIMER, C.MACH_MSG_TYPE_MAKE_SEND_ONCE), undefined))).toBe('kGUARD_EXC_INVALID_OPTIONS');
+    expect(asked).toEqual([TASKPORT, TIMER]);
+  });
+
+  it('send urefs are asked only for a name named again after a MOVE_SEND', () => {
+    const asked: number[] = [];
+    const p = probe(table);
+    const counting: PortProbe = { ...p, refs: (t, n, r) => (asked.push(n), p.refs(t, n, r)) };
+    const g = new GuardChecks(counting, 'hardened');
+    const h = header(BOTH, C.MACH_MSG_TYPE_MOVE_SEND, 0, 0, true);
+    expect(reasonOf(() => g.send(T, h, [port(SENDONLY, C.MACH_MSG_TYPE_MOVE_SEND), port(DEADN, C.MACH_MSG_TYPE_MOVE_SEND)]))).toBeUndefined();
+    expect(asked).toEqual([]);
+    // BOTH has 2 urefs: a second MOVE_SEND is fine, a third is not.
+    expect(reasonOf(() => g.send(T, h, [port(BOTH, C.MACH_MSG_TYPE_MOVE_SEND)]))).toBeUndefined();
+    expect(asked).toEqual([BOTH]);
+    expect(reasonOf(() => g.send(T, h, [port(BOTH, C.MACH_MSG_TYPE_MOVE_SEND), port(BOTH, C.MACH_MSG_TYPE_COPY_SEND)]))).toBe(
+      'kGUARD_EXC_SEND_INVALID_RIGHT',
+    );
+  });
+
   it('reply rights', () => {
     const g = hardened();
     expect(reasonOf(() => g.send(T, header(BOTH, C.MACH_MSG_TYPE_COPY_SEND, SENDONLY, C.MACH_MSG_TYPE_MAKE_SEND_ONCE), undefined))).toBe(
