@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as C from '../../lib/constants.js';
 import { MachError, MachGuardError } from '../../lib/errors.js';
 import { loadNativeApi, type NativeApi } from '../../lib/native/index.js';
+import { CS_PLATFORM_BINARY, CS_RUNTIME } from '../../lib/native/guards.js';
 import type { host_basic_info, mach_port_status_t, MachMessage, mach_task_basic_info } from '../../lib/types.js';
 
 const onMac = process.platform === 'darwin';
@@ -59,6 +60,11 @@ describe.skipIf(!onMac)(`native backend on macOS (skipped: needs macOS, this is 
     expect(a.mach_port_kobject(a.mach_task_self(), a.mach_host_self()).object_type).toBe(C.IKOT_HOST);
     expect(a.bootstrap_port).toBeGreaterThan(0);
     expect(['hardened', 'default']).toContain(a.guardPolicy);
+    // csops answers for this process; the official Node.js builds run under the hardened
+    // runtime, so XNU's IPC policy treats them as hardened.
+    const [err, flags] = a.addon.cs_status!();
+    expect(err).toBe(0);
+    expect(a.ipcHardened).toBe((flags & (CS_RUNTIME | CS_PLATFORM_BINARY)) !== 0 || a.guardPolicy === 'hardened');
   });
 
   it('allocates, types, counts and releases rights', () => {
