@@ -221,6 +221,9 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
     return { i, d, layout, name: `n${d}` };
   });
 
+  // encode writes the body inline (the fresh slab bytes are zero, so zeroed is the
+  // constant true and the padding writes fold away) rather than calling writeBody: when a
+  // caller's loop inlines encode, V8's inlining budget left writeBody a call.
   const encodeSrc = `
     if (typeof header !== 'object' || header === null) throw new TypeError('header must be an object, got ' + describe(header));
     const local = checkU32(header.msgh_local_port ?? 0, 'msgh_local_port');
@@ -228,7 +231,7 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
     if (typeof value !== 'object' || value === null) throw new TypeError('message value must be an object, got ' + describe(value));
     ${descriptors.map(({ i, name }) => `const ${name} = checkU32(value[${lit(keys[i]!)}], ${lit(keys[i]!)});`).join('\n')}
     const b = ${bodySize === 0 ? 'new Uint8Array(0)' : `allocBytes(${bodySize})`};
-    writeBody(value, b, true);
+    { const zeroed = true; let x; let n; ${write.join('\n')} }
     return {
       header: {
         msgh_bits: (${complex ? `bits | ${MACH_MSGH_BITS_COMPLEX}` : `bits & ${~MACH_MSGH_BITS_COMPLEX}`}) >>> 0,
