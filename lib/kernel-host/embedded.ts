@@ -50,6 +50,8 @@ export interface HostedKernel {
  */
 export async function hostKernel(options: HostKernelOptions, env: NodeJS.ProcessEnv = process.env): Promise<HostedKernel> {
   if (typeof options !== 'object' || options === null) throw new TypeError('hostKernel options must be an object');
+  // Checked here: the host first calls it when a client connects, inside a socket callback.
+  if (options.log !== undefined && typeof options.log !== 'function') throw new TypeError('hostKernel options.log must be a function');
   const remote = env.MACHPORT_KERNEL;
   if (typeof remote === 'string' && remote !== '') {
     throw new Error(`hostKernel: this process's tasks live in the kernel host at ${remote} (MACHPORT_KERNEL); it cannot host its own`);

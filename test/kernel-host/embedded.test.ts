@@ -58,6 +58,10 @@ describe('kernel host: embedded in the process that hosts it', () => {
     me.kernel.checkInvariants();
   });
 
+  it('refuses a log that is not a function with a TypeError, before listening', async () => {
+    await expect(hostKernel({ socket: tempSocketPath('embedded-bad-log'), log: 'yes' as unknown as () => void }, {})).rejects.toThrow(TypeError);
+  });
+
   it('refuses when this process is itself a client of another kernel host', async () => {
     await expect(hostKernel({ socket: tempSocketPath('embedded-refused') }, { MACHPORT_KERNEL: '/elsewhere.sock' })).rejects.toThrow(/MACHPORT_KERNEL/);
   });
