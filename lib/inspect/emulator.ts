@@ -63,8 +63,7 @@ export function isProcessTask(task: EmulatedTask): boolean {
 function rawType(task: EmulatedTask, x: SpaceInfoEntry): number {
   if (!x.portDead) return x.type;
   const entry = task.space.lookup(x.name);
-  if (!entry) return x.type;
-  return ((entry.bits & C.MACH_PORT_TYPE_ALL_RIGHTS) | (x.dnrequest ? C.MACH_PORT_TYPE_DNREQUEST : 0)) >>> 0;
+  return entry ? rawEntryType(entry) : x.type;
 }
 
 /** Read one emulated task's space into the raw view. */

@@ -71,11 +71,17 @@ function emulatorKernel(options: InspectOptions): KernelLike {
   return options.kernel ?? processEmulatedKernel();
 }
 
-function inspectEmulated(task: EmulatedTaskLike, options: InspectOptions): TaskInspection {
-  if (options.peers === false) return inspectEmulatedTasks([task])[0]!;
+/** The tasks whose rights `task`'s peers are resolved across, and `task`'s index among them. */
+function peerTasks(task: EmulatedTaskLike, options: Pick<InspectOptions, 'peers'>): { tasks: EmulatedTaskLike[]; index: number } {
+  if (options.peers === false) return { tasks: [task], index: 0 };
   const tasks = emulatedTasksOf(kernelOfTask(task));
   let index = tasks.indexOf(task);
   if (index < 0) index = tasks.push(task) - 1; // a terminated task: its (empty) space
+  return { tasks, index };
+}
+
+function inspectEmulated(task: EmulatedTaskLike, options: InspectOptions): TaskInspection {
+  const { tasks, index } = peerTasks(task, options);
   return inspectEmulatedTasks(tasks, [index])[0]!;
 }
 
@@ -117,10 +123,7 @@ export function inspectTask(task: EmulatedTaskLike | number, options: InspectOpt
  * may not be listed. Summaries and the other tasks' records are not produced.
  */
 export function inspectTaskPorts(task: EmulatedTaskLike, options: Pick<InspectOptions, 'peers'> = {}): IterableIterator<PortEntry> {
-  if (options.peers === false) return iterateEmulatedPorts([task], 0);
-  const tasks = emulatedTasksOf(kernelOfTask(task));
-  let index = tasks.indexOf(task);
-  if (index < 0) index = tasks.push(task) - 1; // a terminated task: its (empty) space
+  const { tasks, index } = peerTasks(task, options);
   return iterateEmulatedPorts(tasks, index);
 }
 
