@@ -15,10 +15,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { measureSideBySide } from '../lib/measure.js';
 import { Unavailable } from '../lib/machport.js';
 import { compareRow } from '../lib/rows.js';
-import { BYTES, SERVICE, STOP_ID, echoClient, here as echoChild, kill, loadDist, waitLine, warmUp } from './kernel-host.js';
+import { echoClient, echoPinger, here as echoChild, kill, loadDist, measureFixture, waitLine } from './kernel-host.js';
 
 export const meta = [
   {
@@ -52,32 +51,20 @@ async function setUp() {
   try {
     child = spawn(process.execPath, [echoChild, '--serve', kernelSocket, rawSocket], { stdio: ['ignore', 'pipe', 'inherit'] });
     await waitLine(child.stdout, 'the echo child');
-    const svc = task.bootstrap_look_up(task.bootstrap_port, SERVICE);
-    const reply = task.mach_port_allocate(task.mach_task_self(), C.MACH_PORT_RIGHT_RECEIVE);
-    const ping = {
-      header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, C.MACH_MSG_TYPE_MAKE_SEND_ONCE), msgh_remote_port: svc, msgh_local_port: reply, msgh_id: 1000 },
-      body: new Uint8Array(BYTES).fill(0x5a),
-    };
-    const opts = C.MACH_SEND_MSG | C.MACH_RCV_MSG;
-    const first = await task.mach_msg(ping, opts, reply);
-    if (!first || first.header.msgh_id !== 1100 || first.body.byteLength !== BYTES || first.body[BYTES - 1] !== 0x5a) {
-      throw new Error(`embedded kernel-host round trip returned an unexpected reply: ${JSON.stringify(first?.header)}`);
-    }
+    const pinger = await echoPinger(task, C, 'embedded kernel-host');
     const raw = await echoClient(rawSocket);
     return {
-      kernelFn: async (n) => {
-        for (let i = 0; i < n; i++) await task.mach_msg(ping, opts, reply);
-      },
+      kernelFn: pinger.fn,
       rawFn: raw.fn,
       close: async () => {
-        await task.mach_msg({ header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, 0), msgh_remote_port: svc, msgh_id: STOP_ID } }, C.MACH_SEND_MSG);
+        await pinger.stop();
         raw.sock.destroy();
         await new Promise((resolve) => {
           if (child.exitCode !== null) resolve();
           else child.once('exit', resolve);
         });
-        task.mach_port_destroy(task.mach_task_self(), reply);
-        task.mach_port_deallocate(task.mach_task_self(), svc);
+        task.mach_port_destroy(task.mach_task_self(), pinger.reply);
+        task.mach_port_deallocate(task.mach_task_self(), pinger.svc);
         await host.close();
         process.off('exit', cleanUp);
         cleanUp();
@@ -93,20 +80,8 @@ async function setUp() {
 
 export async function run(cfg) {
   const m = meta[0];
-  let fx;
-  try {
-    fx = await setUp();
-  } catch (e) {
-    if (!(e instanceof Unavailable)) throw e;
-    return [compareRow({ ...m, unmeasurable: e.message })];
-  }
-  let r;
-  try {
-    if (cfg.mode !== 'tiny') await warmUp([fx.kernelFn, fx.rawFn], 2000);
-    r = await measureSideBySide({ baseline: { fn: fx.rawFn }, machport: { fn: fx.kernelFn } }, cfg);
-  } finally {
-    await fx.close();
-  }
+  const { r, unmeasurable } = await measureFixture(setUp, (fx) => ({ baseline: fx.rawFn, machport: fx.kernelFn }), cfg);
+  if (unmeasurable !== undefined) return [compareRow({ ...m, unmeasurable })];
   return [compareRow({ ...m, machport: r.machport, base: r.baseline })];
 }
 

@@ -34,9 +34,9 @@ export const meta = [
   },
 ];
 
-export const BYTES = 64;
-export const SERVICE = 'bench.kernel-host.echo';
-export const STOP_ID = 0x7fff0001;
+const BYTES = 64;
+const SERVICE = 'bench.kernel-host.echo';
+const STOP_ID = 0x7fff0001;
 /** This file: run with `--serve KERNEL_SOCKET RAW_SOCKET` it is the echo child. */
 export const here = fileURLToPath(import.meta.url);
 const dist = (rel) => path.join(repoRoot, 'dist', rel);
@@ -169,9 +169,60 @@ export async function echoClient(socketPath) {
  * first second of round trips through the kernel host ran 3–6× slower than the steady
  * state, longer than the harness's calibration warms a body.
  */
-export async function warmUp(fns, ms) {
+async function warmUp(fns, ms) {
   const until = Date.now() + ms;
   while (Date.now() < until) for (const fn of fns) await fn(50);
+}
+
+/**
+ * `task`'s side of the echo round trip: looks the echo service up, makes a reply port and
+ * checks one round trip (`what` names the topology in the error). `fn(n)` does n round
+ * trips of BYTES bytes (SEND|RCV with a MAKE_SEND_ONCE reply right); `stop()` asks the
+ * echo child to exit; `svc` and `reply` are the names it made in `task`.
+ */
+export async function echoPinger(task, C, what) {
+  const svc = task.bootstrap_look_up(task.bootstrap_port, SERVICE);
+  const reply = task.mach_port_allocate(task.mach_task_self(), C.MACH_PORT_RIGHT_RECEIVE);
+  const ping = {
+    header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, C.MACH_MSG_TYPE_MAKE_SEND_ONCE), msgh_remote_port: svc, msgh_local_port: reply, msgh_id: 1000 },
+    body: new Uint8Array(BYTES).fill(0x5a),
+  };
+  const opts = C.MACH_SEND_MSG | C.MACH_RCV_MSG;
+  const first = await task.mach_msg(ping, opts, reply);
+  if (!first || first.header.msgh_id !== 1100 || first.body.byteLength !== BYTES || first.body[BYTES - 1] !== 0x5a) {
+    throw new Error(`${what} round trip returned an unexpected reply: ${JSON.stringify(first?.header)}`);
+  }
+  return {
+    svc,
+    reply,
+    fn: async (n) => {
+      for (let i = 0; i < n; i++) await task.mach_msg(ping, opts, reply);
+    },
+    stop: () => task.mach_msg({ header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, 0), msgh_remote_port: svc, msgh_id: STOP_ID } }, C.MACH_SEND_MSG),
+  };
+}
+
+/**
+ * Set the fixture up, warm every body up (but in tiny mode), measure them side by side
+ * and close the fixture: `bodies(fx)` names the fixture's round trips as
+ * measureSideBySide wants them ({ baseline, machport, … }: fn each). Returns the
+ * measurement, or `unmeasurable` with the reason when setUp() throws Unavailable.
+ */
+export async function measureFixture(setUp, bodies, cfg) {
+  let fx;
+  try {
+    fx = await setUp();
+  } catch (e) {
+    if (!(e instanceof Unavailable)) throw e;
+    return { unmeasurable: e.message };
+  }
+  try {
+    const fns = bodies(fx);
+    if (cfg.mode !== 'tiny') await warmUp([fns.machport, ...Object.entries(fns).filter(([k]) => k !== 'machport').map(([, fn]) => fn)], 2000);
+    return { r: await measureSideBySide(Object.fromEntries(Object.entries(fns).map(([k, fn]) => [k, { fn }])), cfg) };
+  } finally {
+    await fx.close();
+  }
 }
 
 /** Kernel host, echo child, relay, and the three round trips. */
@@ -204,29 +255,17 @@ async function setUp() {
     child = spawn(process.execPath, [here, '--serve', kernelSocket, rawSocket], { stdio: ['ignore', 'pipe', 'inherit'] });
     await waitLine(child.stdout, 'the echo child');
     const task = await KH.connectKernel(kernelSocket, { name: 'bench-client' });
-    const svc = task.bootstrap_look_up(task.bootstrap_port, SERVICE);
-    const reply = task.mach_port_allocate(task.mach_task_self(), C.MACH_PORT_RIGHT_RECEIVE);
-    const ping = {
-      header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, C.MACH_MSG_TYPE_MAKE_SEND_ONCE), msgh_remote_port: svc, msgh_local_port: reply, msgh_id: 1000 },
-      body: new Uint8Array(BYTES).fill(0x5a),
-    };
-    const opts = C.MACH_SEND_MSG | C.MACH_RCV_MSG;
-    const first = await task.mach_msg(ping, opts, reply);
-    if (!first || first.header.msgh_id !== 1100 || first.body.byteLength !== BYTES || first.body[BYTES - 1] !== 0x5a) {
-      throw new Error(`kernel-host round trip returned an unexpected reply: ${JSON.stringify(first?.header)}`);
-    }
+    const pinger = await echoPinger(task, C, 'kernel-host');
     relayChild = spawn(process.execPath, [here, '--relay', rawSocket, relaySocket], { stdio: ['pipe', 'pipe', 'inherit'] });
     await waitLine(relayChild.stdout, 'the relay');
     const raw = await echoClient(rawSocket);
     const relayed = await echoClient(relaySocket);
     return {
       relayFn: relayed.fn,
-      kernelFn: async (n) => {
-        for (let i = 0; i < n; i++) await task.mach_msg(ping, opts, reply);
-      },
+      kernelFn: pinger.fn,
       rawFn: raw.fn,
       close: async () => {
-        await task.mach_msg({ header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, 0), msgh_remote_port: svc, msgh_id: STOP_ID } }, C.MACH_SEND_MSG);
+        await pinger.stop();
         raw.sock.destroy();
         relayed.sock.destroy();
         relayChild.stdin.end();
@@ -253,20 +292,8 @@ async function setUp() {
 
 export async function run(cfg) {
   const m = meta[0];
-  let fx;
-  try {
-    fx = await setUp();
-  } catch (e) {
-    if (!(e instanceof Unavailable)) throw e;
-    return [compareRow({ ...m, unmeasurable: e.message })];
-  }
-  let r;
-  try {
-    if (cfg.mode !== 'tiny') await warmUp([fx.kernelFn, fx.rawFn, fx.relayFn], 2000);
-    r = await measureSideBySide({ baseline: { fn: fx.rawFn }, machport: { fn: fx.kernelFn }, relay: { fn: fx.relayFn } }, cfg);
-  } finally {
-    await fx.close();
-  }
+  const { r, unmeasurable } = await measureFixture(setUp, (fx) => ({ baseline: fx.rawFn, machport: fx.kernelFn, relay: fx.relayFn }), cfg);
+  if (unmeasurable !== undefined) return [compareRow({ ...m, unmeasurable })];
   const relayNs = r.relay.median;
   const us = (ns) => `${(ns / 1000).toFixed(1)} µs`;
   const extra = {
