@@ -118,7 +118,7 @@ export function checkInvariants(kernel: Kernel): void {
       if ((type & MACH_PORT_TYPE_SEND) !== 0) {
         if (e.urefs < 1) throw new InvariantError(`${where} holds send with ${e.urefs} urefs`);
         add(sr, port);
-        if ((type & MACH_PORT_TYPE_RECEIVE) === 0 && space.sendHash.get(port) !== e) {
+        if ((type & MACH_PORT_TYPE_RECEIVE) === 0 && space.hashGet(port) !== e) {
           throw new InvariantError(`${where}: the reverse look-up of ${describePort(port)} does not find it`);
         }
       }
@@ -134,7 +134,10 @@ export function checkInvariants(kernel: Kernel): void {
         throw new InvariantError(`${where}: its request is not registered on ${describePort(port)}`);
       }
     }
-    for (const [port, e] of space.sendHash) {
+    const recorded = new Set<Port>();
+    for (const [port, e] of space.hashPairs(live)) {
+      if (recorded.has(port)) throw new InvariantError(`${task.name}[${task.pid}]: the reverse look-up records ${describePort(port)} twice`);
+      recorded.add(port);
       if (space.lookup(e.name) !== e || e.object !== port || (e.bits & MACH_PORT_TYPE_SEND) === 0) {
         throw new InvariantError(`${task.name}[${task.pid}]: stale reverse look-up for ${describePort(port)}`);
       }

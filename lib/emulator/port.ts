@@ -11,6 +11,7 @@
  */
 import { IKOT_NONE, MACH_PORT_QLIMIT_DEFAULT, MACH_PORT_QLIMIT_KERNEL, MACH_RCV_PORT_CHANGED } from '../constants.js';
 import type { Kernel } from './kernel.js';
+import type { Entry } from './entry.js';
 import type { Kmsg } from './kmsg.js';
 import type { KobjectServer } from './kobject.js';
 import { notifyDeadName, notifyNoSenders, notifyPortDestroyed, notifySendOnce, notifySendPossible } from './notify.js';
@@ -123,6 +124,13 @@ export class Port {
 
   /** Port sets this port is a member of. */
   psets: PortSet[] = [];
+
+  /**
+   * The one space whose send-right reverse look-up records this port on the port itself
+   * (Space.hashGet), and its entry there; other spaces holding send use their own map.
+   */
+  hashSpace: Space | null = null;
+  hashEntry: Entry | null = null;
   /** Threads receiving on this port itself. */
   rcvWaiters: RcvWaiter[] | null = null;
   /** Senders blocked on a full queue. */

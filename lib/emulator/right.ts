@@ -103,7 +103,7 @@ export function rightCheck(space: Space, port: Port, entry: Entry, allowDeadSend
   }
   if ((entry.bits & MACH_PORT_TYPE_SEND) !== 0) {
     port.srights--;
-    space.sendHash.delete(port);
+    space.hashDelete(port);
   } else {
     port.sorights--;
   }
@@ -120,7 +120,7 @@ export function rightCheck(space: Space, port: Port, entry: Entry, allowDeadSend
 /** ipc_right_reverse: the entry holding send or receive rights for a live `port` in `space`. */
 export function rightReverse(space: Space, port: Port): Entry | undefined {
   if (port.receiver === space) return space.lookup(port.receiverName);
-  return space.sendHash.get(port);
+  return space.hashGet(port);
 }
 
 /** ipc_right_request_cancel: drop the entry's request; returns its send-once right. */
@@ -210,7 +210,7 @@ export function rightDestroy(space: Space, name: number, entry: Entry, checkGuar
   const port = portOf(entry);
   if (!port.active) {
     // A right for a dead port not converted yet: just drop the name.
-    if ((type & MACH_PORT_TYPE_SEND) !== 0) space.sendHash.delete(port);
+    if ((type & MACH_PORT_TYPE_SEND) !== 0) space.hashDelete(port);
     entry.request = null;
     space.dealloc(entry);
     return KERN_SUCCESS;
@@ -219,7 +219,7 @@ export function rightDestroy(space: Space, name: number, entry: Entry, checkGuar
     raiseGuard(space.kernel, name, kGUARD_EXC_DESTROY);
     return KERN_INVALID_RIGHT;
   }
-  if ((type & MACH_PORT_TYPE_SEND) !== 0) space.sendHash.delete(port);
+  if ((type & MACH_PORT_TYPE_SEND) !== 0) space.hashDelete(port);
   const request = requestCancel(port, entry);
   space.dealloc(entry);
   // ipc_notify_no_senders_prepare before the receive right goes, emit after: destroying
@@ -275,7 +275,7 @@ function takeLastSend(space: Space, port: Port, entry: Entry): Port | null {
     return null;
   }
   const request = requestCancel(port, entry);
-  space.sendHash.delete(port);
+  space.hashDelete(port);
   space.dealloc(entry);
   return request;
 }
@@ -309,7 +309,7 @@ export function rightDealloc(space: Space, name: number, entry: Entry): number {
       if (entry.urefs === 1) {
         port.srights--;
         const request = requestCancel(port, entry);
-        space.sendHash.delete(port);
+        space.hashDelete(port);
         space.dealloc(entry);
         if (port.srights === 0) port.emitNoSenders();
         if (request !== null) notifyPortDeleted(request, name);
@@ -347,7 +347,7 @@ function dropReceive(space: Space, name: number, entry: Entry, port: Port): void
   if ((entry.bits & MACH_PORT_TYPE_SEND) !== 0) {
     if (port.pdrequest !== null) {
       entry.bits = (entry.bits & ~MACH_PORT_TYPE_RECEIVE) | IE_BITS_EX_RECEIVE;
-      space.sendHash.set(port, entry);
+      space.hashSet(port, entry);
     } else {
       entry.bits = (entry.bits & ~IE_BITS_TYPE_MASK) | MACH_PORT_TYPE_DEAD_NAME | IE_BITS_EX_RECEIVE;
       if (entry.request !== null) {
@@ -543,7 +543,7 @@ export function rightTerminate(space: Space, entry: Entry): void {
   let nsCount = 0;
   if ((type & MACH_PORT_TYPE_SEND) !== 0) {
     port.srights--;
-    space.sendHash.delete(port);
+    space.hashDelete(port);
     if (port.srights === 0) {
       ns = port.nsrequest;
       port.nsrequest = null;
@@ -645,7 +645,7 @@ export function rightCopyin(
       let request: Port | null = null;
       if ((bits & MACH_PORT_TYPE_SEND) !== 0) {
         entry.bits = (bits & ~MACH_PORT_TYPE_RECEIVE) | IE_BITS_EX_RECEIVE;
-        space.sendHash.set(port, entry);
+        space.hashSet(port, entry);
       } else {
         request = requestCancel(port, entry);
         space.dealloc(entry);
@@ -745,7 +745,7 @@ export function rightCopyout(space: Space, port: Port, msgtName: number, entry: 
       if ((bits & MACH_PORT_TYPE_SEND) !== 0) {
         port.srights--;
       } else if ((bits & MACH_PORT_TYPE_RECEIVE) === 0) {
-        space.sendHash.set(port, entry);
+        space.hashSet(port, entry);
       }
       entry.bits = bits | MACH_PORT_TYPE_SEND;
       entry.urefs = urefsIncrement(entry.urefs);
@@ -766,7 +766,7 @@ export function rightCopyout(space: Space, port: Port, msgtName: number, entry: 
         gdesc.flags &= ~MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND;
       }
       entry.bits = bits | MACH_PORT_TYPE_RECEIVE;
-      if ((bits & MACH_PORT_TYPE_SEND) !== 0) space.sendHash.delete(port);
+      if ((bits & MACH_PORT_TYPE_SEND) !== 0) space.hashDelete(port);
       return;
     }
     default:

@@ -49,8 +49,15 @@ export class Space {
   private used = 0;
   /** The largest table (entries) the space may grow to. */
   private readonly maxEntries: number;
-  /** Reverse lookup of send rights (ipc_hash): port → the entry holding send for it. */
-  readonly sendHash = new Map<Port, Entry>();
+  /**
+   * Reverse look-up of send rights (ipc_hash): port → the entry holding send for it, for
+   * the ports whose own slot (Port.hashSpace) records another space. Most ports have send
+   * rights outside their receiver's space in one space at a time (a service's client, a
+   * server holding a client's port for one request), so the first such space records the
+   * pair on the port: a send right that comes and goes every round trip then costs two
+   * field writes, not a Map insert and delete (a Map that churns also rehashes).
+   */
+  private hashOverflow: Map<Port, Entry> | null = null;
 
   /** A new, empty space for `task` (null: the kernel's space). */
   constructor(kernel: Kernel, task: EmulatedTask | null, maxEntries: number) {
@@ -164,12 +171,72 @@ export class Space {
     return out;
   }
 
+  /** ipc_hash_lookup: the entry holding send (without receive) for `port`, if any. */
+  hashGet(port: Port): Entry | undefined {
+    if (port.hashSpace === this) return port.hashEntry!;
+    const m = this.hashOverflow;
+    return m === null ? undefined : m.get(port);
+  }
+
+  /** ipc_hash_insert: record `entry` as this space's send entry for `port`. */
+  hashSet(port: Port, entry: Entry): void {
+    if (port.hashSpace === this) {
+      port.hashEntry = entry;
+      return;
+    }
+    const m = this.hashOverflow;
+    // The port's slot takes the pair only when the map does not hold it already: a pair
+    // lives in one place.
+    if (port.hashSpace === null && (m === null || !m.has(port))) {
+      port.hashSpace = this;
+      port.hashEntry = entry;
+      return;
+    }
+    (this.hashOverflow ??= new Map()).set(port, entry);
+  }
+
+  /** ipc_hash_delete: forget this space's send entry for `port`. */
+  hashDelete(port: Port): void {
+    if (port.hashSpace === this) {
+      port.hashSpace = null;
+      port.hashEntry = null;
+      return;
+    }
+    this.hashOverflow?.delete(port);
+  }
+
+  /**
+   * Every (port, entry) pair of the reverse look-up, for the invariant checker: the map's,
+   * then those recorded on `ports` (the kernel's live ports) and on the ports of this
+   * space's entries. A pair recorded both on its port and in the map is listed twice.
+   */
+  hashPairs(ports: Iterable<Port>): [Port, Entry][] {
+    const out: [Port, Entry][] = [];
+    if (this.hashOverflow !== null) for (const pair of this.hashOverflow) out.push(pair);
+    const seen = new Set<Port>();
+    const visit = (p: Port): void => {
+      if (p.hashSpace !== this || seen.has(p)) return;
+      seen.add(p);
+      out.push([p, p.hashEntry!]);
+    };
+    for (const p of ports) visit(p);
+    for (let i = 1; i < this.size; i++) {
+      const o = this.table[i]?.object;
+      if (o != null && !o.isSet) visit(o);
+    }
+    return out;
+  }
+
   /** Mark the space dead and forget its names (the caller has terminated the rights). */
   retire(): void {
     this.active = false;
+    for (let i = 1; i < this.size; i++) {
+      const o = this.table[i]?.object;
+      if (o != null && !o.isSet && o.hashSpace === this) this.hashDelete(o);
+    }
     this.table.length = 0;
     this.free.length = 0;
-    this.sendHash.clear();
+    this.hashOverflow = null;
     this.used = 0;
   }
 
