@@ -207,7 +207,10 @@ function releaseUDescs(descs: UDesc[]): void {
   }
 }
 
-/** Check one caller descriptor's JS shape (TypeError) and normalise it. */
+/**
+ * Check one caller descriptor's JS shape (TypeError) and normalise it. The TypeError
+ * texts name the descriptor's index; they are built only when a check fails.
+ */
 function readDescriptor(d: unknown, i: number): UDesc {
   if (typeof d !== 'object' || d === null) throw new TypeError(`descriptors[${i}] must be an object`);
   const o = d as Record<string, unknown>;
@@ -234,14 +237,14 @@ function readDescriptor(d: unknown, i: number): UDesc {
   }
   switch (type) {
     case MACH_MSG_PORT_DESCRIPTOR:
-      u.name = u32(o.name, `descriptors[${i}].name`);
+      u.name = isU32(o.name) ? o.name >>> 0 : u32(o.name, `descriptors[${i}].name`);
       u.disposition = disp(o.disposition, i);
       break;
     case MACH_MSG_OOL_DESCRIPTOR:
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
       if (!(o.data instanceof Uint8Array)) throw new TypeError(`descriptors[${i}].data must be a Uint8Array`);
       u.data = o.data;
-      u.size = o.size === undefined ? o.data.byteLength : u32(o.size, `descriptors[${i}].size`);
+      u.size = o.size === undefined ? o.data.byteLength : isU32(o.size) ? o.size >>> 0 : u32(o.size, `descriptors[${i}].size`);
       if (o.copy !== undefined) {
         if (typeof o.copy !== 'number' || !Number.isInteger(o.copy) || o.copy < 0 || o.copy > 0xff) {
           throw new TypeError(`descriptors[${i}].copy must be an integer 0..255`);
@@ -266,7 +269,7 @@ function readDescriptor(d: unknown, i: number): UDesc {
       break;
     }
     case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
-      u.name = u32(o.name, `descriptors[${i}].name`);
+      u.name = isU32(o.name) ? o.name >>> 0 : u32(o.name, `descriptors[${i}].name`);
       u.disposition = disp(o.disposition, i);
       const ctx = o.context;
       if (typeof ctx === 'bigint') u.context = BigInt.asUintN(64, ctx);
