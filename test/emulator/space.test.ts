@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../lib/emulator/index.js';
-import { C, expectKr, port, typeOf, world } from './helpers.js';
+import { C, expectKr, port, refs, sendRightTo, typeOf, world } from './helpers.js';
 
 describe('IPC space names', () => {
   it('mach_task_self() of a new task is 0x103 (index 1, generation 0x03)', () => {
@@ -132,5 +132,46 @@ describe('IPC space names', () => {
     const p = port(a);
     expect(b.mach_port_names(b.mach_task_self()).names).not.toContain(p);
     expectKr(() => typeOf(b, p), 'KERN_INVALID_NAME');
+  });
+});
+
+describe('send-right reverse look-up (ipc_hash)', () => {
+  // The first space holding send for a port records the pair on the port itself, later
+  // ones in their own map (space.ts); either way a second send right for the same port
+  // merges into the existing name.
+  it('merges send rights into the existing name whichever space holds the port slot, as rights come and go', () => {
+    const k = new Kernel({ seed: 11 });
+    const owner = k.createTask({ name: 'owner' });
+    const holders = [k.createTask({ name: 'h0' }), k.createTask({ name: 'h1' }), k.createTask({ name: 'h2' })];
+    const p = port(owner);
+    const self = (t: typeof owner): number => t.mach_task_self();
+    const names = holders.map((t) => sendRightTo(owner, p, t));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < holders.length; i++) {
+        const t = holders[i]!;
+        expect(sendRightTo(owner, p, t)).toBe(names[i]);
+        expect(refs(t, names[i]!, C.MACH_PORT_RIGHT_SEND)).toBe(2);
+        t.mach_port_deallocate(self(t), names[i]!);
+      }
+      k.checkInvariants();
+      // Free the slot holder's name first, then the others, then take them again in
+      // another order: the pairs move between the port's slot and the maps.
+      const order = round === 1 ? [2, 0, 1] : [0, 1, 2];
+      for (const i of order) {
+        const t = holders[i]!;
+        t.mach_port_deallocate(self(t), names[i]!);
+        expectKr(() => typeOf(t, names[i]!), 'KERN_INVALID_NAME');
+        k.checkInvariants();
+      }
+      for (const i of [...order].reverse()) names[i] = sendRightTo(owner, p, holders[i]!);
+      k.checkInvariants();
+    }
+    // The receiver's own send right is found through the receive entry, not the look-up.
+    expect(sendRightTo(owner, p, owner)).toBe(p);
+    holders[1]!.terminate();
+    k.checkInvariants();
+    expect(sendRightTo(owner, p, holders[2]!)).toBe(names[2]);
+    owner.mach_port_destroy(self(owner), p);
+    k.checkInvariants();
   });
 });
