@@ -244,7 +244,7 @@ function readDescriptor(d: unknown, i: number): UDesc {
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
       if (!(o.data instanceof Uint8Array)) throw new TypeError(`descriptors[${i}].data must be a Uint8Array`);
       u.data = o.data;
-      u.size = o.size === undefined ? o.data.byteLength : isU32(o.size) ? o.size >>> 0 : u32(o.size, `descriptors[${i}].size`);
+      u.size = o.size === undefined ? o.data.length : isU32(o.size) ? o.size >>> 0 : u32(o.size, `descriptors[${i}].size`);
       if (o.copy !== undefined) {
         if (typeof o.copy !== 'number' || !Number.isInteger(o.copy) || o.copy < 0 || o.copy > 0xff) {
           throw new TypeError(`descriptors[${i}].copy must be an integer 0..255`);
@@ -695,7 +695,9 @@ function copyinBody(space: Space, kmsg: Kmsg, descs: UDesc[]): number {
       case MACH_MSG_OOL_DESCRIPTOR:
       case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
         // The memory is copied now: later changes to the sender's buffer are not seen.
-        if (d.size > d.data.byteLength) mr = MACH_SEND_INVALID_MEMORY;
+        // length, not byteLength: the same for a Uint8Array, and on Node 20 byteLength is a
+        // generic property load where length is inlined.
+        if (d.size > d.data.length) mr = MACH_SEND_INVALID_MEMORY;
         else kd = { type: d.type as 1 | 3, data: copyOol(d.data, d.size), copy: d.copy, deallocate: d.deallocate };
         break;
       case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
@@ -987,7 +989,7 @@ function copyoutDescriptors(space: Space, descs: KDescriptor[], option: number, 
       }
       case MACH_MSG_OOL_DESCRIPTOR:
       case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
-        out[i] = { type: d.type, data: d.data, deallocate: d.copy === MACH_MSG_VIRTUAL_COPY, copy: d.copy, size: d.data.byteLength };
+        out[i] = { type: d.type, data: d.data, deallocate: d.copy === MACH_MSG_VIRTUAL_COPY, copy: d.copy, size: d.data.length };
         break;
       case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
         const names = new Array<number>(d.ports.length);
