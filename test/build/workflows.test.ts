@@ -75,6 +75,10 @@ describe('ci.yml', () => {
     expect(emulator, 'the whole suite on the emulator').toBeDefined();
     expect(runs(job)).toContain('MACHPORT_BACKEND=native npx vitest run test/conformance');
     expect(runs(job)).toContain('MACHPORT_BACKEND=emulator npx vitest run test/conformance');
+    // native-overhead is measurable only on a Mac: the job runs the bench and keeps its report.
+    expect(runs(job)).toContain('node bench/run.js --quick --json > bench-report.json');
+    const report = job.steps.find((s) => s.uses === 'actions/upload-artifact@v4');
+    expect(report?.with?.path).toBe('bench-report.json');
   });
 
   it('asan: the addon built with -fsanitize=address and the native tests run under it', () => {
