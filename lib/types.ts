@@ -34,6 +34,12 @@ export interface PortDescriptor {
 /** mach_msg_ool_descriptor64_t: out-of-line memory. The kernel copies it at send time. */
 export interface OolDescriptor {
   type: 1 | 3; // MACH_MSG_OOL_DESCRIPTOR or MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+  /**
+   * The region's bytes. Received, it is the receiver's own copy, but possibly a view into
+   * a larger buffer shared with other regions (as Node's pooled Buffers are): read it
+   * through the view, or `data.buffer` with `byteOffset` and `byteLength`, never
+   * `data.buffer` alone.
+   */
   data: Uint8Array;
   /** Sender: deallocate the region after the send. Receiver: true iff copy was VIRTUAL. */
   deallocate?: boolean;
@@ -119,6 +125,7 @@ export interface MachMsgTrailer {
 export interface ReceivedMessage {
   header: Required<MachMsgHeader>;
   descriptors: MachMsgDescriptor[];
+  /** The inline bytes after the descriptors: a view, possibly into a larger shared buffer (see OolDescriptor.data). */
   body: Uint8Array;
   /** msgh_size as Darwin reports it (without trailer). */
   size: number;
