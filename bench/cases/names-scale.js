@@ -115,13 +115,37 @@ export async function run(cfg) {
   }
   const a = await measureSize(small, cfg, lsmp, emu.C, emu.Kernel);
   globalThis.gc?.();
+  // Half the large size as well (not in tiny mode): 1,000 names fit V8's young generation
+  // and 100,000 do not, so large/small also prices that change of regime; half/large
+  // compares two sizes in the same regime and shows whether the time grows linearly.
+  let h;
+  if (cfg.mode !== 'tiny') {
+    h = await measureSize(large / 2, cfg, lsmp, emu.C, emu.Kernel);
+    globalThis.gc?.();
+  }
   const b = await measureSize(large, cfg, lsmp, emu.C, emu.Kernel);
-  const extra = { small_names: small, large_names: large, order: 'small size measured first, then the large one' };
-  const rows = [scaleRow({ ...mNames, small: a.names, large: b.names, extra, note: faultNote(small, large, a.faults.names, b.faults.names) })];
+  const extra = { small_names: small, half_names: h ? large / 2 : null, large_names: large, order: 'small size measured first, then half the large one, then the large one' };
+  const growth = (key) => (h && h[key] && b[key] ? growthNote(large, h[key].median, b[key].median) : '');
+  const rows = [
+    scaleRow({ ...mNames, small: a.names, large: b.names, extra: { ...extra, half_ns: h?.names?.median ?? null }, note: faultNote(small, large, a.faults.names, b.faults.names) + growth('names') }),
+  ];
   const lsmpError = lsmp.error ?? a.lsmpError ?? b.lsmpError;
   if (lsmpError) rows.push(scaleRow({ ...mLsmp, unmeasurable: lsmpError }));
-  else rows.push(scaleRow({ ...mLsmp, small: a.lsmp, large: b.lsmp, extra: { ...extra, module: lsmp.module }, note: faultNote(small, large, a.faults.lsmp, b.faults.lsmp) }));
+  else {
+    const note = faultNote(small, large, a.faults.lsmp, b.faults.lsmp) + growth('lsmp');
+    rows.push(scaleRow({ ...mLsmp, small: a.lsmp, large: b.lsmp, extra: { ...extra, half_ns: h?.lsmp?.median ?? null, module: lsmp.module }, note }));
+  }
   return rows;
+}
+
+/** Per-name cost at half the large size and at the large size: is the growth linear? */
+function growthNote(large, halfNs, largeNs) {
+  const ratio = largeNs / halfNs;
+  return `; per name ${fmtNs(halfNs)} at ${(large / 2).toLocaleString('en-US')} names and ${fmtNs(largeNs)} at ${large.toLocaleString('en-US')} (${ratio.toFixed(2)}× per name for twice the names)`;
+}
+
+function fmtNs(ns) {
+  return ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`;
 }
 
 /** A task of `count` names and the call to profile on it. */
