@@ -614,6 +614,35 @@ describe('messages as received', () => {
     expect(again.data.every((x) => x === 0x44)).toBe(true);
   });
 
+  it('a send made from a descriptor getter, while the outer message is being read, leaves the outer descriptors alone', async () => {
+    const { a, k } = world();
+    const p = portWithSend(a);
+    const inner = portWithSend(a);
+    const q = port(a);
+    let ran = false;
+    const lazy = {
+      type: C.MACH_MSG_PORT_DESCRIPTOR,
+      disposition: C.MACH_MSG_TYPE_MAKE_SEND,
+      get name(): number {
+        if (!ran) {
+          ran = true;
+          // A complex send of its own, with descriptors at the same indexes as the outer one.
+          void send(a, msg(inner, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: 1, data: new Uint8Array(100).fill(7) }] }));
+        }
+        return q;
+      },
+    };
+    const outer = msg(p, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: 0, name: q, disposition: C.MACH_MSG_TYPE_MAKE_SEND }, lazy as never] });
+    await send(a, outer);
+    expect(ran).toBe(true);
+    const m = await recv(a, p);
+    expect(m.descriptors.map((d) => d.type)).toEqual([0, 0]);
+    expect(m.descriptors.map((d) => (d as { name: number }).name)).toEqual([q, q]);
+    const i = await recv(a, inner);
+    expect((i.descriptors[0] as { data: Uint8Array }).data.every((x) => x === 7)).toBe(true);
+    k.checkInvariants();
+  });
+
   it('out-of-line port arrays carry several rights, dead names as MACH_PORT_DEAD', async () => {
     const { a, b, k } = world();
     const p = port(a);
