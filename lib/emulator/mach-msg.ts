@@ -196,6 +196,13 @@ function newUDesc(): UDesc {
  */
 const UDESC_POOL_SIZE = 8;
 const udescPool: UDesc[] = [];
+/**
+ * The pool is being filled: reading the caller's descriptors runs the caller's getters,
+ * and one of them may send a message of its own (mach_msg re-entered from inside the
+ * parse). That nested send allocates its descriptors rather than overwrite the outer
+ * message's pooled ones, which the outer send has yet to copy in.
+ */
+let udescPoolBusy = false;
 
 /** Let go of the caller's memory and names the reused descriptors refer to. */
 function releaseUDescs(descs: UDesc[]): void {
@@ -211,7 +218,7 @@ function releaseUDescs(descs: UDesc[]): void {
  * Check one caller descriptor's JS shape (TypeError) and normalise it. The TypeError
  * texts name the descriptor's index; they are built only when a check fails.
  */
-function readDescriptor(d: unknown, i: number): UDesc {
+function readDescriptor(d: unknown, i: number, pooled: boolean): UDesc {
   if (typeof d !== 'object' || d === null) throw new TypeError(`descriptors[${i}] must be an object`);
   const o = d as Record<string, unknown>;
   const type = o.type;
@@ -219,7 +226,7 @@ function readDescriptor(d: unknown, i: number): UDesc {
     throw new TypeError(`descriptors[${i}].type must be an integer 0..255, got ${describe(type)}`);
   }
   let u: UDesc;
-  if (i < UDESC_POOL_SIZE) {
+  if (pooled && i < UDESC_POOL_SIZE) {
     u = udescPool[i] ??= newUDesc();
     u.type = type;
     u.name = 0;
@@ -303,7 +310,8 @@ class Parsed {
 
 /**
  * The message being sent, reused: msgSend reads it only during copy-in, which nothing
- * re-enters (a kernel-object server that sends runs later, from kmsgSend).
+ * re-enters (a kernel-object server that sends runs later, from kmsgSend). A send made
+ * by one of the caller's getters runs whole before parseMessage fills this in.
  */
 const parsed = new Parsed();
 
@@ -334,7 +342,13 @@ function parseMessage(msg: unknown): Parsed {
     noCount = m.descriptors === undefined;
     const list = m.descriptors ?? [];
     descs = new Array<UDesc>(list.length);
-    for (let i = 0; i < list.length; i++) descs[i] = readDescriptor(list[i], i);
+    const pooled = !udescPoolBusy;
+    udescPoolBusy = true;
+    try {
+      for (let i = 0; i < list.length; i++) descs[i] = readDescriptor(list[i], i, pooled);
+    } finally {
+      if (pooled) udescPoolBusy = false;
+    }
   } else if (m.descriptors !== undefined && m.descriptors.length > 0) {
     throw new TypeError('mach_msg: descriptors need MACH_MSGH_BITS_COMPLEX in msgh_bits');
   }
