@@ -1314,12 +1314,9 @@ export function blockReceiver(
 ): Promise<ReceivedMessage> {
   const promise = new Promise<ReceivedMessage>(captureSettlers);
   let w = spareWaiter;
-  if (w !== null) {
-    spareWaiter = null;
-    w.reuse(task, obj, option, rcvSize, trailerSize, capturedResolve!, capturedReject!);
-  } else {
-    w = new RcvWaiter(task, obj, option, rcvSize, trailerSize, capturedResolve!, capturedReject!);
-  }
+  if (w !== null) spareWaiter = null;
+  else w = new RcvWaiter();
+  w.start(task, obj, option, rcvSize, trailerSize, capturedResolve!, capturedReject!);
   capturedResolve = null;
   capturedReject = null;
   if (signal !== null || (option & MACH_RCV_TIMEOUT) !== 0) w.recyclable = false;

@@ -178,19 +178,19 @@ function removeWaiter<W>(list: W[] | null, w: W): void {
 /** A thread blocked in mach_msg's receive half. */
 export class RcvWaiter extends Waiter {
   /** The receiving task. */
-  task: EmulatedTask;
+  task!: EmulatedTask;
   /** The mach_msg options (MACH_RCV_LARGE, trailer elements, …). */
-  option: number;
+  option = 0;
   /** The receive buffer size. */
-  rcvSize: number;
+  rcvSize = 0;
   /** The trailer size the options ask for. */
-  trailerSize: number;
+  trailerSize = 0;
   /** The port or port set received on. */
-  object: Port | PortSet;
+  object!: Port | PortSet;
   /** Settles the caller's promise with a message. */
-  resolve: (msg: ReceivedMessage) => void;
+  resolve!: (msg: ReceivedMessage) => void;
   /** Settles the caller's promise with an error. */
-  reject: (err: unknown) => void;
+  reject!: (err: unknown) => void;
   /** The message handed over, if any. */
   kmsg: Kmsg | null = null;
   /** The port the message came from. */
@@ -206,32 +206,12 @@ export class RcvWaiter extends Waiter {
   /** No timer or abort listener was ever armed: once settled, nothing else refers to it. */
   recyclable = true;
 
-  /** A waiter for `task` receiving on `object`. */
-  constructor(
-    task: EmulatedTask,
-    object: Port | PortSet,
-    option: number,
-    rcvSize: number,
-    trailerSize: number,
-    resolve: (msg: ReceivedMessage) => void,
-    reject: (err: unknown) => void,
-  ) {
-    super();
-    this.task = task;
-    this.object = object;
-    this.option = option;
-    this.rcvSize = rcvSize;
-    this.trailerSize = trailerSize;
-    this.resolve = resolve;
-    this.reject = reject;
-  }
-
   /**
-   * Make a settled waiter wait again, for another receive: every field as the
-   * constructor sets it. Only for a waiter nothing refers to any more (see
-   * recycleReceiveWaiter in mach-msg.ts).
+   * Set the waiter up for `task` receiving on `object`: a new waiter, or a settled one
+   * nothing refers to any more (see recycleReceiveWaiter in mach-msg.ts), every field
+   * of its last receive reset.
    */
-  reuse(
+  start(
     task: EmulatedTask,
     object: Port | PortSet,
     option: number,
