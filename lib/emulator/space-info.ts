@@ -4,7 +4,7 @@
  * @module
  */
 import { IKOT_TASK_CONTROL, MACH_PORT_TYPE_PORT_SET, MACH_PORT_TYPE_RECEIVE } from '../constants.js';
-import { namesType, portStatus } from './mach-port.js';
+import { namesType, portStatusFlags } from './mach-port.js';
 import type { Port } from './port.js';
 import type { PortSet } from './port-set.js';
 import type { EmulatedTask } from './task.js';
@@ -59,6 +59,43 @@ export interface SpaceInfoEntry {
   label: string | undefined;
 }
 
+/** The counts lsmp shows for the port behind any name. */
+export interface PortCounts {
+  qlimit: number;
+  msgcount: number;
+  seqno: number;
+  mscount: number;
+  srights: number;
+  sorights: number;
+}
+
+/** The counts and what only the receiver is told: RECEIVE_STATUS's flags and requests, and the context. */
+export interface ReceiveStatusFields extends PortCounts {
+  flags: number;
+  context: bigint;
+  nsrequest: boolean;
+  pdrequest: boolean;
+}
+
+/** Write `port`'s counts into `out` (a record the caller may reuse from name to name). */
+export function fillPortCounts(out: PortCounts, port: Port): void {
+  out.qlimit = port.qlimit;
+  out.msgcount = port.msgcount;
+  out.seqno = port.seqno;
+  out.mscount = port.mscount;
+  out.srights = port.srights;
+  out.sorights = port.sorights;
+}
+
+/** Write what `port`'s receiver sees of it into `out`: the counts, flags, requests and context. */
+export function fillReceiveStatus(out: ReceiveStatusFields, port: Port): void {
+  fillPortCounts(out, port);
+  out.flags = portStatusFlags(port);
+  out.context = port.context;
+  out.nsrequest = port.nsrequest !== null;
+  out.pdrequest = port.pdrequest !== null;
+}
+
 /** The records of every name of `task`'s space, in increasing index order. */
 export function spaceInfo(task: EmulatedTask): SpaceInfoEntry[] {
   const out: SpaceInfoEntry[] = [];
@@ -98,12 +135,6 @@ export function spaceInfo(task: EmulatedTask): SpaceInfoEntry[] {
       info.receiver = owner !== null ? { pid: owner.pid, name: owner.name, portName: port.receiverName } : null;
       info.inTransit = port.active && port.receiver === null && port.destination !== null;
       info.inKernel = port.inKernel;
-      info.msgcount = port.msgcount;
-      info.qlimit = port.qlimit;
-      info.seqno = port.seqno;
-      info.mscount = port.mscount;
-      info.srights = port.srights;
-      info.sorights = port.sorights;
       info.kobjectType = port.kobjectType;
       info.label = port.label;
       if (port.kobjectType === IKOT_TASK_CONTROL && port.kobject !== null) {
@@ -111,12 +142,11 @@ export function spaceInfo(task: EmulatedTask): SpaceInfoEntry[] {
         info.kobjectTask = { pid: t.pid, name: t.name };
       }
       if ((e.bits & MACH_PORT_TYPE_RECEIVE) !== 0) {
-        info.flags = portStatus(port).mps_flags;
-        info.context = port.context;
-        info.nsrequest = port.nsrequest !== null;
-        info.pdrequest = port.pdrequest !== null;
+        fillReceiveStatus(info, port);
         for (const s of port.psets) info.members.push(s.name);
         info.members.sort((a, b) => a - b);
+      } else {
+        fillPortCounts(info, port);
       }
     }
     out.push(info);

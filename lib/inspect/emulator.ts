@@ -13,12 +13,12 @@
 import * as C from '../constants.js';
 import type { Entry } from '../emulator/entry.js';
 import type { Kernel } from '../emulator/kernel.js';
-import { namesType, portStatusFlags } from '../emulator/mach-port.js';
+import { namesType } from '../emulator/mach-port.js';
 import type { PortSet } from '../emulator/port-set.js';
 import type { Port } from '../emulator/port.js';
 import { processKernel, processTask } from '../emulator/process.js';
 import type { Space } from '../emulator/space.js';
-import type { SpaceInfoEntry } from '../emulator/space-info.js';
+import { fillReceiveStatus, type ReceiveStatusFields, type SpaceInfoEntry } from '../emulator/space-info.js';
 import type { EmulatedTask } from '../emulator/task.js';
 import { buildEntry, countEntry, emptySummary, holderOf, type PeerIndex, type ReceiverRef } from './assemble.js';
 import type { RawEntry, RawReceiveStatus, RawTaskSpace } from './raw.js';
@@ -162,7 +162,7 @@ class ScratchEntry implements RawEntry {
   portState: 'alive' | 'dead' | 'in-transit' | undefined = undefined;
   service: string | undefined = undefined;
   receiver: (ProcessRef & { name?: number }) | undefined = undefined;
-  readonly statusSlot: RawReceiveStatus = { qlimit: 0, msgcount: 0, seqno: 0, mscount: 0, sorights: 0, srights: 0, pdrequest: false, nsrequest: false, flags: 0, context: 0n };
+  readonly statusSlot: ReceiveStatusFields = { qlimit: 0, msgcount: 0, seqno: 0, mscount: 0, sorights: 0, srights: 0, pdrequest: false, nsrequest: false, flags: 0, context: 0n };
   readonly kobjectSlot = { type: 0 };
   readonly kobjectTaskSlot: ProcessRef = { pid: 0, process: '' };
   readonly receiverSlot: ProcessRef & { name: number } = { pid: 0, process: '', name: 0 };
@@ -191,18 +191,8 @@ function fillEntry(x: ScratchEntry, e: Entry, type: number): number[] | undefine
   list.length = 0;
   if ((type & C.MACH_PORT_TYPE_RECEIVE) !== 0) {
     const port = obj as Port;
-    const s = x.statusSlot;
-    s.qlimit = port.qlimit;
-    s.msgcount = port.msgcount;
-    s.seqno = port.seqno;
-    s.mscount = port.mscount;
-    s.sorights = port.sorights;
-    s.srights = port.srights;
-    s.pdrequest = port.pdrequest !== null;
-    s.nsrequest = port.nsrequest !== null;
-    s.flags = portStatusFlags(port);
-    s.context = port.context;
-    x.status = s;
+    fillReceiveStatus(x.statusSlot, port);
+    x.status = x.statusSlot;
     if (port.psets.length === 0) return undefined;
     for (const set of port.psets) list.push(set.name);
     return list;
