@@ -1,0 +1,76 @@
+/**
+ * The send path keeps reused records between sends (lib/emulator/mach-msg.ts: the parsed
+ * message and its validated descriptors). Whatever way a send ends, those records must
+ * not keep the caller's buffers alive afterwards. Each case runs the compiled emulator in
+ * a child process started with --expose-gc and watches the buffers through WeakRefs.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect, it } from 'vitest';
+import { distProblem, root } from '../kernel-host/helpers.js';
+
+const dist = (file: string) => pathToFileURL(path.join(root, 'dist', file)).href;
+
+function run(body: string): Promise<{ stdout: string; stderr: string }> {
+  const problem = distProblem(['emulator']);
+  if (problem !== undefined) throw new Error(`this test runs the compiled emulator in a child process: ${problem}`);
+  const program = `
+    import { Kernel } from ${JSON.stringify(dist('emulator/index.js'))};
+    import * as C from ${JSON.stringify(dist('constants.js'))};
+    const t = new Kernel().createTask({ name: 'retention' });
+    const self = t.mach_task_self();
+    const p = t.mach_port_allocate(self, C.MACH_PORT_RIGHT_RECEIVE);
+    t.mach_port_insert_right(self, p, p, C.MACH_MSG_TYPE_MAKE_SEND);
+    const turn = () => new Promise((r) => setTimeout(r, 0));
+    ${body}
+  `;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', '--input-type=module', '-e', program], { timeout: 20_000 }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+it('a failed send (bad shape, bad descriptor type, bad destination, bad descriptor right) keeps none of the caller’s buffers alive', async () => {
+  const r = await run(`
+    const complex = (C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, 0) | C.MACH_MSGH_BITS_COMPLEX) >>> 0;
+    const cases = {
+      typeError: (data) => [p, [{ type: 1, data }, { type: 0, name: 'x', disposition: C.MACH_MSG_TYPE_COPY_SEND }]],
+      invalidType: (data) => [p, [{ type: 1, data }, { type: 99 }]],
+      invalidDest: (data) => [0x9903, [{ type: 1, data }]],
+      invalidRight: (data) => [p, [{ type: 1, data }, { type: 0, name: 0x9903, disposition: C.MACH_MSG_TYPE_COPY_SEND }]],
+    };
+    // One case at a time, collected before the next send could overwrite what it left.
+    for (const [kind, make] of Object.entries(cases)) {
+      const refs = await (async () => {
+        const data = new Uint8Array(1 << 20);
+        const body = new Uint8Array(256);
+        const [dest, descriptors] = make(data);
+        const outcome = await t.mach_msg({ header: { msgh_bits: complex, msgh_remote_port: dest, msgh_id: 1 }, descriptors, body }, C.MACH_SEND_MSG).then(
+          () => 'sent',
+          (e) => e.code ?? e.name,
+        );
+        console.log(kind, outcome);
+        return [new WeakRef(data), new WeakRef(body)];
+      })();
+      for (let i = 0; i < 3; i++) {
+        await turn();
+        globalThis.gc();
+      }
+      console.log(kind, refs[0].deref() === undefined ? 'data freed' : 'data kept', refs[1].deref() === undefined ? 'body freed' : 'body kept');
+    }
+  `);
+  expect(r.stderr).toBe('');
+  expect(r.stdout.trim().split('\n')).toEqual([
+    'typeError TypeError',
+    'typeError data freed body freed',
+    'invalidType MACH_SEND_INVALID_TYPE',
+    'invalidType data freed body freed',
+    'invalidDest MACH_SEND_INVALID_DEST',
+    'invalidDest data freed body freed',
+    'invalidRight MACH_SEND_INVALID_RIGHT',
+    'invalidRight data freed body freed',
+  ]);
+});
