@@ -344,10 +344,16 @@ function parseMessage(msg: unknown): Parsed {
     descs = new Array<UDesc>(list.length);
     const pooled = !udescPoolBusy;
     udescPoolBusy = true;
+    let read = false;
     try {
       for (let i = 0; i < list.length; i++) descs[i] = readDescriptor(list[i], i, pooled);
+      read = true;
     } finally {
-      if (pooled) udescPoolBusy = false;
+      if (pooled) {
+        udescPoolBusy = false;
+        // A TypeError part-way: the pooled records read so far must not keep the caller's buffers.
+        if (!read) releaseUDescs(udescPool);
+      }
     }
   } else if (m.descriptors !== undefined && m.descriptors.length > 0) {
     throw new TypeError('mach_msg: descriptors need MACH_MSGH_BITS_COMPLEX in msgh_bits');
@@ -362,6 +368,17 @@ function parseMessage(msg: unknown): Parsed {
   p.body = body;
   p.noCount = noCount;
   return p;
+}
+
+/**
+ * Let go of everything of the caller's that `p` and its pooled descriptors refer to, once
+ * the send has copied what it needs or has failed: these records outlive the call, and
+ * would otherwise keep the caller's body and out-of-line buffers alive until the next send.
+ */
+function releaseParsed(p: Parsed): void {
+  if (p.descs !== null) releaseUDescs(p.descs);
+  p.descs = null;
+  p.body = EMPTY;
 }
 
 /**
@@ -785,9 +802,15 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
   // (xnu:osfmk/ipc/ipc_policy.c:ipc_current_user_policy keeps user bits only).
   option &= ~MACH_SEND_ALWAYS;
   let mr = preflight(p, control.kobjectCall);
-  if (mr !== MACH_MSG_SUCCESS) return mr;
+  if (mr !== MACH_MSG_SUCCESS) {
+    releaseParsed(p);
+    return mr;
+  }
   copyinHeader(space, p, headerOut, (option & MACH_SEND_NOTIFY) !== 0);
-  if (headerOut.kr !== MACH_MSG_SUCCESS) return headerOut.kr;
+  if (headerOut.kr !== MACH_MSG_SUCCESS) {
+    releaseParsed(p);
+    return headerOut.kr;
+  }
   const dest = headerOut.dest!;
   const kmsg = new Kmsg(
     headerOut.bits,
@@ -810,6 +833,7 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
       ? !control.kobjectCall || (option & MACH_RCV_MSG) === 0
       : control.kobjectCall;
     if (refused) {
+      releaseParsed(p);
       kmsg.clean();
       raiseGuard(kernel, 0, kGUARD_EXC_INVALID_OPTIONS);
       return MACH_SEND_INVALID_OPTIONS;
@@ -817,14 +841,14 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
   }
   if (p.descs !== null) {
     mr = copyinBody(space, kmsg, p.descs);
-    if (mr !== MACH_MSG_SUCCESS) return mr;
+    if (mr !== MACH_MSG_SUCCESS) {
+      releaseParsed(p);
+      return mr;
+    }
   }
   kmsg.body = copyBody(p.body);
   kmsg.size = messageSize(kmsg.descs, kmsg.body.length);
-  // Let go of the caller's objects (the scratch records would keep them alive).
-  if (p.descs !== null) releaseUDescs(p.descs);
-  p.descs = null;
-  p.body = EMPTY;
+  releaseParsed(p);
   // MACH_SEND_NOTIFY arms a delayed send-possible request on a full queue, or forces the
   // message through when the queue has room (ipc_kmsg_copyin_header).
   if ((option & MACH_SEND_NOTIFY) !== 0 && destRequestName !== 0 && MACH_MSGH_BITS_REMOTE(kmsg.bits) !== MACH_MSG_TYPE_PORT_SEND_ONCE && dest.active && !dest.inKernel) {
