@@ -74,3 +74,30 @@ it('a failed send (bad shape, bad descriptor type, bad destination, bad descript
     'invalidRight data freed body freed',
   ]);
 });
+
+it('a kernel dropped after a send and a blocked receive is collected (the reused records keep none of its ports)', async () => {
+  const r = await run(`
+    async function use(mode) {
+      const k = new Kernel();
+      const u = k.createTask({ name: 'user' });
+      const me = u.mach_task_self();
+      const q = u.mach_port_allocate(me, C.MACH_PORT_RIGHT_RECEIVE);
+      u.mach_port_insert_right(me, q, q, C.MACH_MSG_TYPE_MAKE_SEND);
+      const received = mode === 'blocked receive' ? u.mach_msg(undefined, C.MACH_RCV_MSG, q) : undefined;
+      await u.mach_msg({ header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, 0), msgh_remote_port: q, msgh_id: 1 } }, C.MACH_SEND_MSG);
+      await received;
+      u.terminate();
+      return new WeakRef(k);
+    }
+    for (const mode of ['send', 'blocked receive']) {
+      const ref = await use(mode);
+      for (let i = 0; i < 3; i++) {
+        await turn();
+        globalThis.gc();
+      }
+      console.log(mode, ref.deref() === undefined ? 'kernel freed' : 'kernel kept');
+    }
+  `);
+  expect(r.stderr).toBe('');
+  expect(r.stdout.trim().split('\n')).toEqual(['send kernel freed', 'blocked receive kernel freed']);
+});
