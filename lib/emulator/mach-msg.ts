@@ -807,6 +807,9 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
     return mr;
   }
   copyinHeader(space, p, headerOut, (option & MACH_SEND_NOTIFY) !== 0);
+  // The copy-in records outlive the call: drop their ports, which would keep the kernel alive.
+  clearResult(destRes);
+  clearResult(replyRes);
   if (headerOut.kr !== MACH_MSG_SUCCESS) {
     releaseParsed(p);
     return headerOut.kr;
@@ -1315,6 +1318,7 @@ let spareWaiter: RcvWaiter | null = null;
 function recycleReceiveWaiter(w: RcvWaiter): void {
   if (!w.recyclable) return;
   w.task = NO_TASK;
+  w.object = NO_OBJECT;
   w.port = null;
   w.resolve = NO_RESOLVE;
   w.reject = NO_REJECT;
@@ -1323,6 +1327,7 @@ function recycleReceiveWaiter(w: RcvWaiter): void {
 
 /** Placeholders that let a spare waiter drop the references of its last receive. */
 const NO_TASK = null as unknown as EmulatedTask;
+const NO_OBJECT = null as unknown as Port | PortSet;
 function NO_RESOLVE(): void {}
 function NO_REJECT(): void {}
 
