@@ -5,34 +5,15 @@
  * child process and looks at how it ends: the only thing that could deliver the message
  * is an unref'd timer, which by itself would let the process exit first.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { distProblem, root } from '../kernel-host/helpers.js';
+import { runWithTask } from './child-task.js';
 
-const dist = (file: string) => pathToFileURL(path.join(root, 'dist', file)).href;
-
-/** Runs `body` as an ES module with a task `t`, its port `p` (receive + send) and C in scope. */
-function run(body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const problem = distProblem(['emulator']);
-  if (problem !== undefined) throw new Error(`these tests run the compiled emulator in a child process: ${problem}`);
-  const program = `
-    import { Kernel } from ${JSON.stringify(dist('emulator/index.js'))};
-    import * as C from ${JSON.stringify(dist('constants.js'))};
-    const t = new Kernel().createTask({ name: 'keep-alive' });
-    const self = t.mach_task_self();
-    const p = t.mach_port_allocate(self, C.MACH_PORT_RIGHT_RECEIVE);
-    t.mach_port_insert_right(self, p, p, C.MACH_MSG_TYPE_MAKE_SEND);
+/** `send(id)`: a simple message with `id` to `p`, through the task's send right. */
+function run(body: string) {
+  return runWithTask(`
     const send = (id) => t.mach_msg({ header: { msgh_bits: C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, 0), msgh_remote_port: p, msgh_id: id } }, C.MACH_SEND_MSG);
     ${body}
-  `;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', program], { timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  `);
 }
 
 describe('a blocked emulated mach_msg keeps the event loop alive', () => {

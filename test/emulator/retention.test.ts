@@ -4,33 +4,17 @@
  * not keep the caller's buffers alive afterwards. Each case runs the compiled emulator in
  * a child process started with --expose-gc and watches the buffers through WeakRefs.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
-import { distProblem, root } from '../kernel-host/helpers.js';
+import { runWithTask } from './child-task.js';
 
-const dist = (file: string) => pathToFileURL(path.join(root, 'dist', file)).href;
-
-function run(body: string): Promise<{ stdout: string; stderr: string }> {
-  const problem = distProblem(['emulator']);
-  if (problem !== undefined) throw new Error(`this test runs the compiled emulator in a child process: ${problem}`);
-  const program = `
-    import { Kernel } from ${JSON.stringify(dist('emulator/index.js'))};
-    import * as C from ${JSON.stringify(dist('constants.js'))};
-    const t = new Kernel().createTask({ name: 'retention' });
-    const self = t.mach_task_self();
-    const p = t.mach_port_allocate(self, C.MACH_PORT_RIGHT_RECEIVE);
-    t.mach_port_insert_right(self, p, p, C.MACH_MSG_TYPE_MAKE_SEND);
+/** `turn()`: one trip through the event loop. Rejects when the child fails. */
+async function run(body: string): Promise<{ stdout: string; stderr: string }> {
+  const r = await runWithTask(`
     const turn = () => new Promise((r) => setTimeout(r, 0));
     ${body}
-  `;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', '--input-type=module', '-e', program], { timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err !== null) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve({ stdout, stderr });
-    });
-  });
+  `, ['--expose-gc']);
+  if (r.code !== 0) throw new Error(`the child exited with ${r.code}\n${r.stderr}`);
+  return r;
 }
 
 it('a failed send (bad shape, bad descriptor type, bad destination, bad descriptor right) keeps none of the caller’s buffers alive', async () => {
