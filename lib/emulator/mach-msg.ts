@@ -960,7 +960,11 @@ function blockSender(task: EmulatedTask, kmsg: Kmsg, dest: Port, msg: MachMessag
     if (signal !== null) {
       w.signal = signal;
       w.onAbort = () => giveBack(MACH_SEND_INTERRUPTED, signal.reason);
-      signal.addEventListener('abort', w.onAbort, { once: true });
+      // The signal may have been aborted since mach_msg checked it on entry (a caller's
+      // getter read while the message was parsed): an abort event never fires twice, so
+      // interrupt the send once this operation has finished, as the event would.
+      if (signal.aborted) queueMicrotask(w.onAbort);
+      else signal.addEventListener('abort', w.onAbort, { once: true });
     }
   });
 }

@@ -643,6 +643,55 @@ describe('messages as received', () => {
     k.checkInvariants();
   });
 
+  it('a send whose signal a caller getter aborts while the message is read, and that then blocks on a full queue, is interrupted: its rights come back', async () => {
+    const { a, k } = world();
+    const p = portWithSend(a);
+    a.mach_port_set_attributes(a.mach_task_self(), p, C.MACH_PORT_LIMITS_INFO, { mpl_qlimit: 1 });
+    await send(a, msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 1 }));
+    const q = port(a);
+    const ac = new AbortController();
+    const reason = new Error('aborted by the getter');
+    const lazy = {
+      type: C.MACH_MSG_PORT_DESCRIPTOR,
+      disposition: C.MACH_MSG_TYPE_MAKE_SEND,
+      get name(): number {
+        ac.abort(reason);
+        return q;
+      },
+    };
+    const blocked = a.mach_msg(msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 2, descriptors: [lazy as never] }), C.MACH_SEND_MSG, 0, 0, undefined, { signal: ac.signal });
+    await expect(blocked).rejects.toBe(reason);
+    // Pseudo-received: the MAKE_SEND right made at copy-in comes back to the sender.
+    expect(refs(a, q, C.MACH_PORT_RIGHT_SEND)).toBe(1);
+    expect(a.pendingSends.size).toBe(0);
+    expect((await recv(a, p)).header.msgh_id).toBe(1);
+    await expectEmpty(a, p);
+    k.checkInvariants();
+  });
+
+  it('a SEND|RCV whose signal a getter of the request aborts does not wait forever for the reply', async () => {
+    const { a, k } = world();
+    const p = portWithSend(a);
+    const reply = port(a);
+    const q = port(a);
+    const ac = new AbortController();
+    const reason = new Error('aborted by the getter');
+    const lazy = {
+      type: C.MACH_MSG_PORT_DESCRIPTOR,
+      disposition: C.MACH_MSG_TYPE_MAKE_SEND,
+      get name(): number {
+        ac.abort(reason);
+        return q;
+      },
+    };
+    const r = a.mach_msg(msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 3, descriptors: [lazy as never] }), C.MACH_SEND_MSG | C.MACH_RCV_MSG, reply, 0, undefined, { signal: ac.signal });
+    await expect(r).rejects.toBe(reason);
+    expect(a.pendingReceives.size).toBe(0);
+    // The request itself was sent before the receive began.
+    expect((await recv(a, p)).header.msgh_id).toBe(3);
+    k.checkInvariants();
+  });
+
   it('out-of-line port arrays carry several rights, dead names as MACH_PORT_DEAD', async () => {
     const { a, b, k } = world();
     const p = port(a);
