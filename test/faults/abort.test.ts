@@ -4,7 +4,7 @@
  * completion — and races between an abort and the event that would have completed the
  * call. The contract (lib/types.ts MachMsgControl): the promise rejects with the
  * signal's reason. What the kernel does is XNU's for an interrupted call (reference
- * /work/shared/reference/xnu-semantics.md §2.6): a send aborted while blocked is
+ * shared/reference/xnu-semantics.md §2.6): a send aborted while blocked is
  * pseudo-received — every right comes back into the sender's space and `msg` is
  * rewritten — like MACH_SEND_INTERRUPTED; an aborted receive takes nothing off the
  * queue. Every case ends with the kernel's invariants, no abort listener left on the

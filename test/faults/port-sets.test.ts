@@ -1,6 +1,6 @@
 /**
  * Fault injection: port sets and ports changing under a pending receive. XNU
- * (reference /work/shared/reference/xnu-semantics.md): S54 — a set destroyed while a
+ * (reference shared/reference/xnu-semantics.md): S54 — a set destroyed while a
  * thread receives on it: MACH_RCV_PORT_CHANGED, members survive with their messages and
  * leave the set; S55 — a member destroyed or its receive right sent away leaves every
  * set, a thread blocked on the member itself gets MACH_RCV_PORT_CHANGED; S47–S49 —

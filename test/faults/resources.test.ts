@@ -2,7 +2,7 @@
  * Fault injection at the kernel's limits: a receiver whose name space is full, a queue
  * at the kernel's absolute limit, the most rights one message may carry, and a chain of
  * ten thousand receive rights each queued inside the next (destroying it must not
- * overflow the stack). XNU (reference /work/shared/reference/xnu-semantics.md): §2.2/§2.7
+ * overflow the stack). XNU (reference shared/reference/xnu-semantics.md): §2.2/§2.7
  * (a right that cannot be copied out arrives as MACH_PORT_NULL with
  * MACH_RCV_BODY_ERROR|MACH_MSG_IPC_SPACE and is destroyed; a reply right that cannot →
  * MACH_RCV_HEADER_ERROR|MACH_MSG_IPC_SPACE, the message destroyed but its destination),

@@ -2,7 +2,7 @@
  * Fault injection: tasks terminated in the middle of IPC. Every waiting promise settles
  * with Darwin's outcome, every right the dead task held or had in flight is accounted
  * for, and nothing of the scenario outlives it. XNU facts (reference
- * /work/shared/reference/xnu-semantics.md): S40 (a sender blocked on a port that dies
+ * shared/reference/xnu-semantics.md): S40 (a sender blocked on a port that dies
  * returns MACH_MSG_SUCCESS, its message destroyed), S41 (a dying port's queued messages
  * are destroyed with their rights), S45 (a destroyed message's send-once reply right
  * sends MACH_NOTIFY_SEND_ONCE), S73 (a receive right in transit is not its old owner's;
