@@ -10,6 +10,18 @@ import { C, expectCode, expectEmpty, expectGuard, gone, msg, port, portOf, portW
 
 const TIMEOUT = C.MACH_SEND_TIMEOUT;
 
+/** A MAKE_SEND port descriptor for `name` whose name getter aborts `ac` with `reason` when the send reads it. */
+function abortingDescriptor(name: number, ac: AbortController, reason: Error): object {
+  return {
+    type: C.MACH_MSG_PORT_DESCRIPTOR,
+    disposition: C.MACH_MSG_TYPE_MAKE_SEND,
+    get name(): number {
+      ac.abort(reason);
+      return name;
+    },
+  };
+}
+
 describe('queue limit and blocking', () => {
   it('five messages fit; the sixth times out and is pseudo-received (S57, §2.6)', async () => {
     const { a, k } = world();
@@ -651,14 +663,7 @@ describe('messages as received', () => {
     const q = port(a);
     const ac = new AbortController();
     const reason = new Error('aborted by the getter');
-    const lazy = {
-      type: C.MACH_MSG_PORT_DESCRIPTOR,
-      disposition: C.MACH_MSG_TYPE_MAKE_SEND,
-      get name(): number {
-        ac.abort(reason);
-        return q;
-      },
-    };
+    const lazy = abortingDescriptor(q, ac, reason);
     const blocked = a.mach_msg(msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 2, descriptors: [lazy as never] }), C.MACH_SEND_MSG, 0, 0, undefined, { signal: ac.signal });
     await expect(blocked).rejects.toBe(reason);
     // Pseudo-received: the MAKE_SEND right made at copy-in comes back to the sender.
@@ -676,14 +681,7 @@ describe('messages as received', () => {
     const q = port(a);
     const ac = new AbortController();
     const reason = new Error('aborted by the getter');
-    const lazy = {
-      type: C.MACH_MSG_PORT_DESCRIPTOR,
-      disposition: C.MACH_MSG_TYPE_MAKE_SEND,
-      get name(): number {
-        ac.abort(reason);
-        return q;
-      },
-    };
+    const lazy = abortingDescriptor(q, ac, reason);
     const r = a.mach_msg(msg(p, C.MACH_MSG_TYPE_COPY_SEND, { id: 3, descriptors: [lazy as never] }), C.MACH_SEND_MSG | C.MACH_RCV_MSG, reply, 0, undefined, { signal: ac.signal });
     await expect(r).rejects.toBe(reason);
     expect(a.pendingReceives.size).toBe(0);

@@ -99,18 +99,8 @@ export async function expectPending(p: Promise<unknown>): Promise<void> {
   expect((await state(p)).state).toBe('pending');
 }
 
-/** Expect a promise (or call) to fail with MachError `code`. */
-export async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<MachError> {
-  let err: unknown;
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected ${code}`).toBeInstanceOf(MachError);
-  expect((err as MachError).code).toBe(code);
-  return err as MachError;
-}
+/** Expect a promise (or call) to fail with MachError `code` (the emulator tests' helper). */
+export { expectCode } from '../emulator/helpers.js';
 
 /** The names and types of a task's space, for before/after comparisons. */
 export function names(t: EmulatedTask): string[] {
