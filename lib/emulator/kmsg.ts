@@ -18,6 +18,7 @@ import {
 import type { AuditToken } from '../types.js';
 import { objectDestroy, objectDestroyDest } from './object.js';
 import { IP_VALID, type PortRef } from './port.js';
+import type { OolSlab } from './vm.js';
 
 /** A port descriptor as the kernel holds it. */
 export interface KPortDescriptor {
@@ -28,12 +29,16 @@ export interface KPortDescriptor {
   disposition: number;
 }
 
-/** An out-of-line memory descriptor: the bytes were copied at send time. */
+/** An out-of-line memory descriptor: the bytes were taken (copied or moved) at send time. */
 export interface KOolDescriptor {
   type: 1 | 3;
   data: Uint8Array;
   copy: number;
   deallocate: boolean;
+  /** The slab `data` is a region of, if any (vm.ts): copy-out records its new owner there. */
+  slab?: OolSlab | null;
+  /** The region's index in `slab`. */
+  slot?: number;
 }
 
 /** An out-of-line array of rights. */

@@ -118,6 +118,7 @@ import {
 import type { Space } from './space.js';
 import type { EmulatedTask } from './task.js';
 import { buildTrailer } from './trailer.js';
+import { copyinOol, copyinSlab, copyinSlot, copyoutOol } from './vm.js';
 import { armTimer, RcvWaiter, SendWaiter } from './waiter.js';
 
 /** The largest send size (IPC_KMSG_MAX_BODY_SPACE, xnu:osfmk/ipc/ipc_policy.h). */
@@ -169,6 +170,8 @@ interface UDesc {
   size: number;
   copy: number;
   deallocate: boolean;
+  /** An OOL descriptor's `size` was given (not taken from the data's length). */
+  sized: boolean;
   names: number[];
   context: bigint;
   flags: number;
@@ -187,7 +190,7 @@ function disp(v: unknown, i: number): number {
 
 /** A blank validated descriptor. */
 function newUDesc(): UDesc {
-  return { type: 0, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, names: NO_NAMES, context: 0n, flags: 0 };
+  return { type: 0, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, sized: false, names: NO_NAMES, context: 0n, flags: 0 };
 }
 
 /**
@@ -235,6 +238,7 @@ function readDescriptor(d: unknown, i: number, pooled: boolean): UDesc {
     u.size = 0;
     u.copy = MACH_MSG_VIRTUAL_COPY;
     u.deallocate = false;
+    u.sized = false;
     u.names = NO_NAMES;
     u.context = 0n;
     u.flags = 0;
@@ -251,6 +255,7 @@ function readDescriptor(d: unknown, i: number, pooled: boolean): UDesc {
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
       if (!(o.data instanceof Uint8Array)) throw new TypeError(`descriptors[${i}].data must be a Uint8Array`);
       u.data = o.data;
+      u.sized = o.size !== undefined;
       u.size = o.size === undefined ? o.data.length : isU32(o.size) ? o.size >>> 0 : u32(o.size, `descriptors[${i}].size`);
       if (o.copy !== undefined) {
         if (typeof o.copy !== 'number' || !Number.isInteger(o.copy) || o.copy < 0 || o.copy > 0xff) {
@@ -393,42 +398,6 @@ function copyBody(body: Uint8Array): Uint8Array {
   if ((n & 3) === 0) return new Uint8Array(body);
   const out = new Uint8Array((n + 3) & ~3);
   out.set(body);
-  return out;
-}
-
-/**
- * Out-of-line regions up to this size are copied into a slice of a shared slab; larger
- * ones get a buffer of their own. On V8 a typed array over 64 bytes has an off-heap
- * backing store, and creating one (allocation, zeroing, external-memory accounting, and
- * freeing it at the next GC) costs several times the copy of a few KiB; a slab pays that
- * once per OOL_SLAB_SIZE bytes, as Node's Buffer pool does for small buffers.
- */
-const OOL_SLAB_MAX = 4096;
-/** Slab size: 16 regions of the largest pooled size (a live region keeps its slab alive). */
-const OOL_SLAB_SIZE = 64 * 1024;
-let oolSlab = new ArrayBuffer(0);
-let oolSlabUsed = OOL_SLAB_SIZE;
-
-/**
- * The copy-in of an out-of-line region (ipc_kmsg_copyin_ool_descriptor: XNU copies it, or
- * maps it copy-on-write, so later writes by the sender are not seen): the first `size`
- * bytes of `data` copied once. The receiver gets this copy itself (XNU maps the kernel's
- * copy into the receiver; no second copy at copy-out). A pooled region is a view into a
- * slab shared with other regions, so its `byteOffset` need not be 0 and its `buffer` is
- * larger than the region.
- */
-function copyOol(data: Uint8Array, size: number): Uint8Array {
-  const src = size === data.length ? data : data.subarray(0, size);
-  if (size <= 64 || size > OOL_SLAB_MAX) return new Uint8Array(src);
-  // 8-byte alignment keeps every region readable through wider typed-array views.
-  const span = (size + 7) & ~7;
-  if (oolSlabUsed + span > OOL_SLAB_SIZE) {
-    oolSlab = new ArrayBuffer(OOL_SLAB_SIZE);
-    oolSlabUsed = 0;
-  }
-  const out = new Uint8Array(oolSlab, oolSlabUsed, size);
-  oolSlabUsed += span;
-  out.set(src);
   return out;
 }
 
@@ -724,13 +693,14 @@ function copyinBody(space: Space, kmsg: Kmsg, descs: UDesc[]): number {
         break;
       }
       case MACH_MSG_OOL_DESCRIPTOR:
-      case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
-        // The memory is copied now: later changes to the sender's buffer are not seen.
-        // length, not byteLength: the same for a Uint8Array, and on Node 20 byteLength is a
-        // generic property load where length is inlined.
-        if (d.size > d.data.length) mr = MACH_SEND_INVALID_MEMORY;
-        else kd = { type: d.type as 1 | 3, data: copyOol(d.data, d.size), copy: d.copy, deallocate: d.deallocate };
+      case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+        // The memory is taken now (copied, or moved with deallocate): later changes to the
+        // sender's buffer are not seen (vm.ts).
+        const data = copyinOol(space.vmMap, d.data, d.size, d.sized, d.deallocate);
+        if (data === null) mr = MACH_SEND_INVALID_MEMORY;
+        else kd = { type: d.type as 1 | 3, data, copy: d.copy, deallocate: d.deallocate, slab: copyinSlab, slot: copyinSlot };
         break;
+      }
       case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
         const ports: PortRef[] = new Array<PortRef>(d.names.length).fill(null);
         for (let j = 0; j < d.names.length; j++) {
@@ -842,6 +812,11 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
       return MACH_SEND_INVALID_OPTIONS;
     }
   }
+  // The inline bytes first: XNU copies the whole user message into the kmsg before it
+  // copies in the descriptors (ipc_kmsg_get_and_inflate_from_user, then
+  // ipc_kmsg_copyin_body), so a body that shares memory with a deallocated OOL region is
+  // read before the region is taken.
+  kmsg.body = copyBody(p.body);
   if (p.descs !== null) {
     mr = copyinBody(space, kmsg, p.descs);
     if (mr !== MACH_MSG_SUCCESS) {
@@ -849,7 +824,6 @@ export function msgSend(task: EmulatedTask, msg: MachMessage, option: number, ti
       return mr;
     }
   }
-  kmsg.body = copyBody(p.body);
   kmsg.size = messageSize(kmsg.descs, kmsg.body.length);
   releaseParsed(p);
   // MACH_SEND_NOTIFY arms a delayed send-possible request on a full queue, or forces the
@@ -1034,6 +1008,9 @@ function copyoutDescriptors(space: Space, descs: KDescriptor[], option: number, 
       }
       case MACH_MSG_OOL_DESCRIPTOR:
       case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
+        // The region is now this task's (the receiver's, or the sender's again after a
+        // pseudo-receive): a deallocate send of it by this task moves it on.
+        if (d.slab) copyoutOol(space.vmMap, d.slab, d.slot!);
         out[i] = { type: d.type, data: d.data, deallocate: d.copy === MACH_MSG_VIRTUAL_COPY, copy: d.copy, size: d.data.length };
         break;
       case MACH_MSG_OOL_PORTS_DESCRIPTOR: {

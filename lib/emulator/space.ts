@@ -18,6 +18,7 @@ import { Entry } from './entry.js';
 import type { Kernel } from './kernel.js';
 import type { Port } from './port.js';
 import type { EmulatedTask } from './task.js';
+import { VmMap } from './vm.js';
 
 /** Entries in a new table (IPC_ENTRY_TABLE_MIN, xnu:osfmk/ipc/ipc_entry.h). */
 const IPC_ENTRY_TABLE_MIN = 32;
@@ -35,6 +36,8 @@ export class Space {
   readonly task: EmulatedTask | null;
   /** False once the space has been terminated. */
   active = true;
+  /** The task's address space as the owner of out-of-line regions delivered to it (vm.ts). */
+  readonly vmMap = new VmMap();
   /** Entries in use, by index. */
   private readonly table: (Entry | undefined)[] = [];
   /** Generation byte last used at each index (0xff: never used). */
