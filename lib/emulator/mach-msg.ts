@@ -170,8 +170,6 @@ interface UDesc {
   size: number;
   copy: number;
   deallocate: boolean;
-  /** An OOL descriptor's `size` was given (not taken from the data's length). */
-  sized: boolean;
   names: number[];
   context: bigint;
   flags: number;
@@ -190,7 +188,7 @@ function disp(v: unknown, i: number): number {
 
 /** A blank validated descriptor. */
 function newUDesc(): UDesc {
-  return { type: 0, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, sized: false, names: NO_NAMES, context: 0n, flags: 0 };
+  return { type: 0, name: 0, disposition: 0, data: EMPTY, size: 0, copy: MACH_MSG_VIRTUAL_COPY, deallocate: false, names: NO_NAMES, context: 0n, flags: 0 };
 }
 
 /**
@@ -238,7 +236,6 @@ function readDescriptor(d: unknown, i: number, pooled: boolean): UDesc {
     u.size = 0;
     u.copy = MACH_MSG_VIRTUAL_COPY;
     u.deallocate = false;
-    u.sized = false;
     u.names = NO_NAMES;
     u.context = 0n;
     u.flags = 0;
@@ -255,7 +252,6 @@ function readDescriptor(d: unknown, i: number, pooled: boolean): UDesc {
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
       if (!(o.data instanceof Uint8Array)) throw new TypeError(`descriptors[${i}].data must be a Uint8Array`);
       u.data = o.data;
-      u.sized = o.size !== undefined;
       u.size = o.size === undefined ? o.data.length : isU32(o.size) ? o.size >>> 0 : u32(o.size, `descriptors[${i}].size`);
       if (o.copy !== undefined) {
         if (typeof o.copy !== 'number' || !Number.isInteger(o.copy) || o.copy < 0 || o.copy > 0xff) {
@@ -696,7 +692,7 @@ function copyinBody(space: Space, kmsg: Kmsg, descs: UDesc[]): number {
       case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
         // The memory is taken now (copied, or moved with deallocate): later changes to the
         // sender's buffer are not seen (vm.ts).
-        const data = copyinOol(space.vmMap, d.data, d.size, d.sized, d.deallocate);
+        const data = copyinOol(space.vmMap, d.data, d.size, d.deallocate);
         if (data === null) mr = MACH_SEND_INVALID_MEMORY;
         else kd = { type: d.type as 1 | 3, data, copy: d.copy, deallocate: d.deallocate, slab: copyinSlab, slot: copyinSlot };
         break;

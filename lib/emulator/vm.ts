@@ -151,18 +151,17 @@ export function detachBuffer(buf: ArrayBufferLike): ArrayBuffer | null {
  * ipc_kmsg_copyin_ool_descriptor for one OOL descriptor of the task whose address space
  * is `map`: the region the message will carry (its slab position left in copyinSlab /
  * copyinSlot), or null for MACH_SEND_INVALID_MEMORY (the bytes are not there: `size`
- * beyond the data, or a buffer an earlier deallocate send detached). `sized`: the caller
- * gave `size`; an explicit zero size never looks at the memory (XNU: "length == 0:
- * nothing to do").
+ * beyond the data, or a view of a buffer an earlier deallocate send detached, whatever
+ * the size: XNU does not look at the memory of an empty region, but a detached buffer
+ * reads as empty in JS, and a send of it is a send of memory that is gone).
  *
  * With `deallocate` the region leaves the sender as part of the copy-in (see the module
  * comment): moved without a copy when it is the caller's whole ArrayBuffer or a slab
  * region delivered to this task, copied otherwise. This happens at the descriptor's
  * copy-in, as in XNU: a later descriptor that fails the send does not give it back.
  */
-export function copyinOol(map: VmMap, data: Uint8Array, size: number, sized: boolean, deallocate: boolean): Uint8Array | null {
+export function copyinOol(map: VmMap, data: Uint8Array, size: number, deallocate: boolean): Uint8Array | null {
   copyinSlab = null;
-  if (size === 0 && sized) return copyOol(data, 0);
   const length = data.length;
   // A detached buffer reads as empty: sending it is sending unmapped memory.
   if (length === 0 && detached.has(data.buffer)) return null;
@@ -205,9 +204,4 @@ export function copyinOol(map: VmMap, data: Uint8Array, size: number, sized: boo
  */
 export function copyoutOol(map: VmMap, s: OolSlab, slot: number): void {
   s.owners[slot] = map;
-}
-
-/** Whether a deallocate send detached `data`'s buffer (its memory is gone from the sender). */
-export function isDetachedByDeallocate(data: Uint8Array): boolean {
-  return data.length === 0 && detached.has(data.buffer);
 }
