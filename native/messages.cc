@@ -77,7 +77,9 @@ void MarkOolForHandOver(uint8_t *msg, uint32_t size) {
 
 // msg_send(bytes, size, option, timeout, patchOffsets: Uint32Array, patchData: TypedArray[])
 // Writes each patchData's address into the OOL descriptor at patchOffsets[i] (address at
-// +0; deallocate at +8 forced FALSE: the memory belongs to JS), then one mach_msg send.
+// +0; deallocate at +8 forced FALSE: the memory belongs to JS, and V8 frees it; for a
+// deallocate send lib/native/mach-msg.ts detaches the whole JS buffers once the kernel has
+// copied them in), then one mach_msg send.
 // The kernel reads the OOL memory during the call. Returns the mach_msg_return_t; on a
 // pseudo-receive the buffer holds what the kernel wrote back.
 Napi::Value MsgSend(const Napi::CallbackInfo &info) {

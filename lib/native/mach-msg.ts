@@ -82,6 +82,61 @@ function rewriteFromPseudoReceive(addon: NativeAddon, msg: MachMessage, bytes: U
   msg.descriptors = descriptors;
 }
 
+/**
+ * ArrayBuffers detached after a deallocate send: their memory is gone from this task, so
+ * a later send of a view of one fails with MACH_SEND_INVALID_MEMORY, as on the emulator.
+ */
+const detachedByDeallocate = new WeakSet<ArrayBufferLike>();
+/** The `{ transfer }` option of structuredClone, reused (its one slot is cleared after each call). */
+const transferList: ArrayBuffer[] = [];
+const transferOptions = { transfer: transferList };
+
+/**
+ * The OOL regions of `encoded` whose descriptor asks for deallocate and that cover the
+ * whole of their (non-shared) ArrayBuffer: the ones a successful send takes from JS.
+ * The kernel is always told deallocate FALSE (native/messages.cc: the memory belongs to
+ * JS, and V8 frees it), so the kernel copies them; JS then detaches them, as XNU's
+ * vm_map_copyin with src_destroy removes the region from the sender
+ * (xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_ool_descriptor). A view into a larger buffer
+ * (a pooled Node Buffer, a subarray) is never detached. Throws MACH_SEND_INVALID_MEMORY
+ * for a view of a buffer an earlier deallocate send detached, before anything is sent.
+ */
+function regionsToDetach(encoded: { bytes: Uint8Array; ool: ReadonlyArray<{ descriptorOffset: number; data: Uint8Array }> }): ArrayBuffer[] | null {
+  let out: ArrayBuffer[] | null = null;
+  for (let i = 0; i < encoded.ool.length; i++) {
+    const o = encoded.ool[i]!;
+    const data = o.data;
+    if (data.length === 0) {
+      if (detachedByDeallocate.has(data.buffer)) throw new MachError(C.MACH_SEND_INVALID_MEMORY, `mach_msg: OOL region ${i} was detached by an earlier deallocate send`);
+      continue;
+    }
+    // boolean_t deallocate at +8 of the 16-byte OOL descriptor.
+    if (encoded.bytes[o.descriptorOffset + 8] === 0) continue;
+    const buf = data.buffer;
+    if (data.byteOffset !== 0 || buf.byteLength !== data.length || !(buf instanceof ArrayBuffer)) continue;
+    if ((buf as { resizable?: boolean }).resizable === true) continue;
+    (out ??= []).push(buf);
+  }
+  return out;
+}
+
+/** Detach the regions a send took (after its copy-in: success, or a pseudo-receive). */
+function detachSent(buffers: ArrayBuffer[] | null): void {
+  if (buffers === null) return;
+  for (const buf of buffers) {
+    if (buf.byteLength === 0) continue; // the same buffer twice in one message
+    transferList[0] = buf;
+    try {
+      structuredClone(buf, transferOptions);
+      detachedByDeallocate.add(buf);
+    } catch {
+      // Not transferable (e.g. a WebAssembly.Memory buffer): left as it is.
+    } finally {
+      transferList.length = 0;
+    }
+  }
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason;
 }
@@ -103,6 +158,7 @@ export function sendMessage(ctx: MsgContext, msg: MachMessage, option: number, t
     );
   }
   const encoded = encodeMessage(msg);
+  const toDetach = regionsToDetach(encoded);
   const sent = ctx.guards.send(ctx.task, msg.header, msg.descriptors);
   throwIfAborted(control.signal);
 
@@ -121,6 +177,9 @@ export function sendMessage(ctx: MsgContext, msg: MachMessage, option: number, t
   const userTimeout = (option & C.MACH_SEND_TIMEOUT) !== 0 ? timeout : undefined;
   const started = Date.now();
   const kr = addon.msg_send(encoded.bytes, encoded.size, (sendOption | C.MACH_SEND_TIMEOUT) >>> 0, 0, offsets, data);
+  // The kernel has copied the regions in (a success, or a pseudo-receive that hands new
+  // mappings back): a deallocate send's whole buffers leave JS now.
+  if (kr === C.MACH_MSG_SUCCESS || isPseudoReceive(kr)) detachSent(toDetach);
   if (kr === C.MACH_MSG_SUCCESS) return sent;
   if (kr === C.MACH_SEND_TIMED_OUT && userTimeout !== 0) {
     // The queue is full and the caller is willing to wait: continue off the event loop.

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { conformance, expectMachError, suite } from './harness.js';
+import type { OolDescriptor } from '../../lib/types.js';
 import {
   C,
   expectEmpty,
@@ -134,6 +135,51 @@ suite('moving rights in messages', () => {
       data.fill(0);
       const m = await recv(api, rcv);
       expect(Buffer.from((m.descriptors[0] as { data: Uint8Array }).data).equals(Buffer.from(copy))).toBe(true);
+    },
+  );
+
+  conformance(
+    'OOL memory sent with deallocate leaves the sender: a whole buffer is detached once sent and its bytes arrive; a view into a larger buffer is copied and left alone; a send refused at the header leaves the buffer alone; a detached buffer cannot be sent again',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_ool_descriptor (vm_map_copyin with src_destroy = deallocate); osfmk/vm/vm_map.c:vm_map_copyin_internal (the source range is removed once copied)',
+    async ({ api, backend }) => {
+      // A kernel-host client serialises the message to the host process, which takes the
+      // region there; the client's own buffer is not detached (not implemented in
+      // lib/kernel-host): the sender-side checks are for the in-process backends.
+      const inProcess = backend.name !== 'kernel-host';
+      const rcv = portWithSend(api);
+      const ool = (data: Uint8Array, deallocate: boolean): OolDescriptor => ({ type: C.MACH_MSG_OOL_DESCRIPTOR, data, deallocate, copy: C.MACH_MSG_VIRTUAL_COPY });
+      const received = async (): Promise<Uint8Array> => (((await recv(api, rcv)).descriptors[0]) as { data: Uint8Array }).data;
+      // Refused before anything is copied in: the buffer stays.
+      const data = pattern(4096, 7);
+      const copy = Uint8Array.from(data);
+      await expectMachError(send(api, msg(0x1234_5603, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [ool(data, true)] })), 'MACH_SEND_INVALID_DEST');
+      expect(data.length).toBe(4096);
+      // Sent: the whole buffer is gone from the sender, the receiver has the bytes.
+      await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [ool(data, true)] }));
+      const got = await received();
+      expect(Buffer.from(got).equals(Buffer.from(copy))).toBe(true);
+      if (inProcess) {
+        expect(data.length).toBe(0);
+        expect(data.buffer.byteLength).toBe(0);
+        // Sending it again is sending memory that is no longer there.
+        await expectMachError(send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [ool(data, false)] })), 'MACH_SEND_INVALID_MEMORY');
+      }
+      // A received region sent on with deallocate arrives intact.
+      await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [ool(got, true)] }));
+      expect(Buffer.from(await received()).equals(Buffer.from(copy))).toBe(true);
+      // A view into a larger buffer (here a subarray; also a pooled Node Buffer) is never detached.
+      const big = pattern(8192, 3);
+      const view = big.subarray(4096);
+      await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [ool(view, true)] }));
+      expect(view.length).toBe(4096);
+      expect(big.length).toBe(8192);
+      const got2 = await received();
+      view.fill(0);
+      expect(Buffer.from(got2).equals(Buffer.from(pattern(8192, 3).subarray(4096)))).toBe(true);
+      const pooled = Buffer.from('pooled');
+      await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [ool(pooled, true)] }));
+      expect(pooled.toString()).toBe('pooled');
+      expect(Buffer.from(await received()).toString()).toBe('pooled');
     },
   );
 
