@@ -41,17 +41,19 @@ export interface CompiledSchema {
   bodySize: number;
   /** Writes the inline body at offset 0 of `bytes` (bodySize bytes); `zeroed` says they are all 0 already, so padding need not be written. */
   writeBody(value: unknown, bytes: Uint8Array, zeroed: boolean): void;
-  encode(value: unknown, header: unknown): MachMessage;
-  decode(message: unknown): Record<string, unknown>;
+  /** schema.encode: refills `reuse` when it is a message this encode made and can take the value (see MessageSchema.encode). */
+  encode(value: unknown, header: unknown, reuse?: unknown): MachMessage;
+  /** schema.decode: into a new object, or into `into`. */
+  decode(message: unknown, into?: object): Record<string, unknown>;
 }
 
-/** The value check for a number field, as an expression over `x` that is true for a bad value. */
-function intCheck(layout: Extract<FieldLayout, { kind: 'int' }>): string {
-  if (layout.size === 4) return layout.signed ? `typeof x !== 'number' || (x | 0) !== x` : `typeof x !== 'number' || x >>> 0 !== x`;
+/** The value check for a number field, as an expression over the local `x` that is true for a bad value. */
+function intCheck(layout: Extract<FieldLayout, { kind: 'int' }>, x: string): string {
+  if (layout.size === 4) return layout.signed ? `typeof ${x} !== 'number' || (${x} | 0) !== ${x}` : `typeof ${x} !== 'number' || ${x} >>> 0 !== ${x}`;
   const bits = layout.size * 8;
   const min = layout.signed ? -(2 ** (bits - 1)) : 0;
   const max = layout.signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-  return `typeof x !== 'number' || (x | 0) !== x || x < ${min} || x > ${max}`;
+  return `typeof ${x} !== 'number' || (${x} | 0) !== ${x} || ${x} < ${min} || ${x} > ${max}`;
 }
 
 function intRead(layout: Extract<FieldLayout, { kind: 'int' }>, o: number): string {
@@ -183,35 +185,42 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
   const bodySize = size;
   const descriptorIndexes = layouts.flatMap((l, i) => (l.kind === 'port' ? [i] : []));
 
+  // Per inline field: `check` reads the value into a local (x<i>) and throws for a bad
+  // one; `write` stores it. The encoders run every check before the first write, so a
+  // value that fails leaves a reused message as it was. `zeroed` is a constant at each
+  // use: true for fresh slab bytes (the padding writes fold away), false for a reused
+  // body or encodeBody's `out`.
+  const check: string[] = [];
   const write: string[] = [];
   if (ndr) for (let k = 0; k < NDR_RECORD.length; k++) write.push(`b[${k}] = ${NDR_RECORD[k]};`);
   layouts.forEach((layout, i) => {
     const o = offsets[i]!;
-    const get = `x = value[${lit(keys[i]!)}];`;
+    const x = `x${i}`;
+    const get = `const ${x} = value[${lit(keys[i]!)}];`;
     switch (layout.kind) {
       case 'port':
         return;
       case 'int': {
-        write.push(get, `if (${intCheck(layout)}) fail(${i}, x);`);
-        for (let k = 0; k < layout.size; k++) write.push(k === 0 ? `b[${o}] = x;` : `b[${o + k}] = x >> ${8 * k};`);
+        check.push(get, `if (${intCheck(layout, x)}) fail(${i}, ${x});`);
+        for (let k = 0; k < layout.size; k++) write.push(k === 0 ? `b[${o}] = ${x};` : `b[${o + k}] = ${x} >> ${8 * k};`);
         if (layout.size < 4) write.push(`if (!zeroed) { ${[1, 2, 3].filter((k) => k >= layout.size).map((k) => `b[${o + k}] = 0;`).join(' ')} }`);
         return;
       }
       case 'boolean':
-        write.push(get, `if (typeof x !== 'boolean') fail(${i}, x);`, `b[${o}] = x ? 1 : 0;`, `if (!zeroed) { b[${o + 1}] = 0; b[${o + 2}] = 0; b[${o + 3}] = 0; }`);
+        check.push(get, `if (typeof ${x} !== 'boolean') fail(${i}, ${x});`);
+        write.push(`b[${o}] = ${x} ? 1 : 0;`, `if (!zeroed) { b[${o + 1}] = 0; b[${o + 2}] = 0; b[${o + 3}] = 0; }`);
         return;
       case 'int64': {
         const [min, max] = layout.signed ? ['-0x8000000000000000n', '0x7fffffffffffffffn'] : ['0n', '0xffffffffffffffffn'];
-        write.push(get, `if (typeof x !== 'bigint' || x < ${min} || x > ${max}) fail(${i}, x);`, `write64(b, ${o}, x);`);
+        check.push(get, `if (typeof ${x} !== 'bigint' || ${x} < ${min} || ${x} > ${max}) fail(${i}, ${x});`);
+        write.push(`write64(b, ${o}, ${x});`);
         return;
       }
       case 'cString':
-        write.push(
-          get,
-          `if (typeof x !== 'string') fail(${i}, x);`,
-          `n = writeUtf8(b, ${o}, x, ${layout.length - 1});`,
-          `if (!zeroed) b.fill(0, ${o} + n, ${o + pad4(layout.length)});`,
-        );
+        check.push(get, `if (typeof ${x} !== 'string') fail(${i}, ${x});`);
+        // A reused body still holds the last value's bytes: everything after the new
+        // terminator up to the padded end is zeroed, as MIG's zero-filling strncpy does.
+        write.push(`n = writeUtf8(b, ${o}, ${x}, ${layout.length - 1});`, `if (!zeroed) b.fill(0, ${o} + n, ${o + pad4(layout.length)});`);
         return;
     }
   });
@@ -221,35 +230,77 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
     return { i, d, layout, name: `n${d}` };
   });
 
-  // encode writes the body inline (the fresh slab bytes are zero, so zeroed is the
-  // constant true and the padding writes fold away) rather than calling writeBody: when a
-  // caller's loop inlines encode, V8's inlining budget left writeBody a call.
+  // checkU32 inline: a number passes when it is a uint32 or an int32 (x >>> 0 or x | 0
+  // gives it back); anything else goes to checkU32 itself, which throws its TypeError.
+  // typeof first: >>> on an object would call its valueOf.
+  const u32 = (name: string, get: string, what: string): string =>
+    `let ${name} = ${get}; if (typeof ${name} !== 'number' || (${name} >>> 0 !== ${name} && (${name} | 0) !== ${name})) ${name} = checkU32(${name}, ${lit(what)}); ${name} >>>= 0;`;
+  const [bitsLocal, bitsNoLocal] = [plan.defaultBits(1), plan.defaultBits(0)];
+  const complexBits = (e: string): string => (complex ? `(${e} | ${MACH_MSGH_BITS_COMPLEX}) >>> 0` : `(${e} & ${~MACH_MSGH_BITS_COMPLEX}) >>> 0`);
+  const dsCount = descriptors.length;
+  const privates = ['#h', '#b', ...(complex ? ['#ds'] : []), ...descriptors.map(({ d }) => `#d${d}`)];
+  const ctorArgs = ['h', 'b', ...(complex ? ['ds'] : []), ...descriptors.map(({ d }) => `d${d}`)];
+
+  // The message encode returns carries private fields (never enumerable, never copied
+  // by spread or structuredClone, invisible to deep equality) holding the header, body,
+  // descriptors array and descriptor objects it was built with: a message passed back as
+  // `reuse` is refilled only when it has them (so came from this schema's encode) and
+  // still holds those very objects, with no msgh_size (which mach_msg adds when it
+  // rewrites a message after a failed send; it also replaces the descriptors array).
+  // Stamp adds them to a plain object literal (a base constructor returning its
+  // argument), so the message stays a plain object as before.
+  const reusable = [
+    'reuse !== undefined && typeof reuse === \'object\' && reuse !== null && #h in reuse',
+    '(rh = reuse.header) === reuse.#h',
+    '(rb = reuse.body) === reuse.#b',
+    `rb.length === ${bodySize}`,
+    'rh.msgh_size === undefined',
+    complex ? '(rds = reuse.descriptors) === reuse.#ds' : 'reuse.descriptors === undefined',
+    ...(complex ? [`rds.length === ${dsCount}`] : []),
+    ...descriptors.map(({ d }) => `rds[${d}] === reuse.#d${d}`),
+  ].join(' && ');
+
   const encodeSrc = `
     if (typeof header !== 'object' || header === null) throw new TypeError('header must be an object, got ' + describe(header));
-    const local = checkU32(header.msgh_local_port ?? 0, 'msgh_local_port');
-    const bits = header.msgh_bits !== undefined ? checkU32(header.msgh_bits, 'msgh_bits') : defaultBits(local);
+    ${u32('local', 'header.msgh_local_port ?? 0', 'msgh_local_port')}
+    const hb = header.msgh_bits;
+    let bits;
+    if (hb !== undefined) { ${u32('hbits', 'hb', 'msgh_bits')} bits = hbits; } else bits = local !== 0 ? ${bitsLocal} : ${bitsNoLocal};
     if (typeof value !== 'object' || value === null) throw new TypeError('message value must be an object, got ' + describe(value));
-    ${descriptors.map(({ i, name }) => `const ${name} = checkU32(value[${lit(keys[i]!)}], ${lit(keys[i]!)});`).join('\n')}
+    ${descriptors.map(({ i, name }) => u32(name, `value[${lit(keys[i]!)}]`, keys[i]!)).join('\n')}
+    let rh, rb, rds;
+    const own = ${reusable};
+    ${check.join('\n')}
+    ${u32('remote', 'header.msgh_remote_port', 'msgh_remote_port')}
+    ${u32('voucher', 'header.msgh_voucher_port ?? 0', 'msgh_voucher_port')}
+    let n;
+    if (own) {
+      rh.msgh_bits = ${complexBits('bits')};
+      rh.msgh_remote_port = remote;
+      rh.msgh_local_port = local;
+      rh.msgh_voucher_port = voucher;
+      rh.msgh_id = ${id};
+      ${descriptors.map(({ d, name, layout }) => `{ const d = rds[${d}]; d.type = 0; d.name = ${name}; d.disposition = ${layout.disposition}; }`).join('\n')}
+      const b = rb;
+      const zeroed = false;
+      ${write.join('\n')}
+      return reuse;
+    }
     const b = ${bodySize === 0 ? 'new Uint8Array(0)' : `allocBytes(${bodySize})`};
-    { const zeroed = true; let x; let n; ${write.join('\n')} }
-    return {
-      header: {
-        msgh_bits: (${complex ? `bits | ${MACH_MSGH_BITS_COMPLEX}` : `bits & ${~MACH_MSGH_BITS_COMPLEX}`}) >>> 0,
-        msgh_remote_port: checkU32(header.msgh_remote_port, 'msgh_remote_port'),
-        msgh_local_port: local,
-        msgh_voucher_port: checkU32(header.msgh_voucher_port ?? 0, 'msgh_voucher_port'),
-        msgh_id: ${id},
-      },
-      body: b,
-      ${complex ? `descriptors: [${descriptors.map(({ name, layout }) => `{ type: 0, name: ${name}, disposition: ${layout.disposition} }`).join(', ')}],` : ''}
-    };`;
+    { const zeroed = true; ${write.join('\n')} }
+    const h = { msgh_bits: ${complexBits('bits')}, msgh_remote_port: remote, msgh_local_port: local, msgh_voucher_port: voucher, msgh_id: ${id} };
+    ${descriptors.map(({ d, name, layout }) => `const d${d} = { type: 0, name: ${name}, disposition: ${layout.disposition} };`).join('\n')}
+    ${complex ? `const ds = [${descriptors.map(({ d }) => `d${d}`).join(', ')}];` : ''}
+    return new Stamp({ header: h, body: b${complex ? ', descriptors: ds' : ''} }, ${ctorArgs.join(', ')});`;
 
   const reads: string[] = [];
   const values: string[] = [];
+  const assigns: string[] = [];
   layouts.forEach((layout, i) => {
     const o = offsets[i]!;
     const v = `v${i}`;
     values.push(`${lit(keys[i]!)}: ${v}`);
+    assigns.push(`into[${lit(keys[i]!)}] = ${v};`);
     switch (layout.kind) {
       case 'port':
         return;
@@ -277,6 +328,7 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
   // b.length, not b.byteLength (the same number for a Uint8Array): Node 20's V8 compiles
   // byteLength to a generic property-load call (~9 ns), length to an inline field load.
   const decodeSrc = `
+    if (into !== undefined && (typeof into !== 'object' || into === null)) throw new TypeError('decode into must be an object, got ' + describe(into));
     if (typeof message !== 'object' || message === null || typeof message.header !== 'object' || message.header === null) {
       throw new TypeError('decode takes a message, got ' + describe(message));
     }
@@ -290,7 +342,9 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
     if (!(b instanceof Uint8Array)) throw new TypeError('message.body must be a Uint8Array, got ' + describe(b));
     if (b.length !== ${bodySize}) throw badArguments('message', 'inline data of ' + b.length + ' bytes, expected ${bodySize}');
     ${reads.join('\n')}
-    return { ${values.join(', ')} };`;
+    if (into === undefined) return { ${values.join(', ')} };
+    ${assigns.join('\n')}
+    return into;`;
 
   const fail = (i: number, value: unknown): never => {
     const field = fields[i]!;
@@ -303,7 +357,6 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
     fail,
     describe,
     checkU32,
-    defaultBits: plan.defaultBits,
     allocBytes,
     writeUtf8,
     R: layouts.map((layout) => (layout.kind === 'cString' ? cStringReader(layout.length) : undefined)),
@@ -317,10 +370,18 @@ export function compileSchema(plan: SchemaPlan): CompiledSchema | undefined {
   };
   const names = Object.keys(env);
   const src = `"use strict";
-    function writeBody(value, b, zeroed) { let x; let n; ${write.join('\n')} }
-    function encode(value, header) { ${encodeSrc} }
-    function decode(message) { ${decodeSrc} }
-    return { writeBody, encode, decode };`;
+    class Own { constructor(o) { return o; } }
+    class Stamp extends Own {
+      ${privates.join('; ')};
+      constructor(o, ${ctorArgs.join(', ')}) {
+        super(o);
+        ${privates.map((f, k) => `this.${f} = ${ctorArgs[k]};`).join(' ')}
+      }
+      static encode(value, header, reuse) { ${encodeSrc} }
+    }
+    function writeBody(value, b, zeroed) { let n; ${check.join('\n')} ${write.join('\n')} }
+    function decode(message, into) { ${decodeSrc} }
+    return { writeBody, encode: Stamp.encode, decode };`;
   const made = new Function(...names, src)(...names.map((k) => env[k as keyof typeof env])) as Omit<CompiledSchema, 'bodySize'>;
   return { bodySize, ...made };
 }

@@ -50,6 +50,7 @@ import { checkU32, describe } from './argument-checks.js';
 import { descriptorWireSize } from './descriptors.js';
 import { badArguments, pad4, type DescriptorField, type Field, type InlineField, type InputOf, type OutputOf, type Reader, type Writer } from './fields/field.js';
 import { compileSchema } from './compile.js';
+import { layoutOf } from './fields/layout.js';
 import { allocBytes } from './slab.js';
 import { MAX_SEND_SIZE } from './wire.js';
 
@@ -125,14 +126,46 @@ export interface MessageSchema<F extends Fields> {
    * A MachMessage for `value` addressed by `header`; its body is allocated as by
    * encodeBody without `out`. Throws TypeError for values of the wrong shape, MachError
    * MIG_ARRAY_TOO_LARGE for variable data over its maximum.
+   *
+   * With `reuse`, a message an earlier call of this schema's encode returned, the
+   * message is refilled in place and returned, as a MIG server refills its reply buffer:
+   * header fields, the descriptor objects and every body byte (a string's bytes after
+   * its terminator zeroed) are rewritten, to the same message a fresh encode gives;
+   * the message, header, descriptors array, descriptor objects and body are the same
+   * objects. For a schema compiled by defineMessage (fixed size, fields of the built-in
+   * kinds integers, booleans, cString(n), port(disposition)) that allocates nothing.
+   * Refilling needs a fixed-size schema and a message that still holds the header, body
+   * (at its length), descriptors array and descriptor objects encode made, with no
+   * msgh_size (mach_msg sets it, and replaces the descriptors, when it hands a failed
+   * send's rights back into the message). Anything else given as `reuse` (another
+   * schema's message, a received one, a copy, one whose body or descriptors were
+   * replaced) is left alone and a new message returned, as without `reuse`. A value
+   * that fails a check throws before anything is written: `reuse` is then unchanged.
+   * Properties encode never sets, added to those objects by the caller, are kept.
+   *
+   * The message must not be in use. mach_msg reads the message only during the call:
+   * the emulator copies the header rights, descriptors and body bytes in before it
+   * returns or blocks, and the native backend encodes the message into its own send
+   * buffer; but a send that blocks on a full queue and then times out or is aborted
+   * writes the rights back into the message (pseudo-receive) when it gives up. So a
+   * message may be refilled once mach_msg has returned, or its promise has settled.
+   * A reused body keeps the 32 KiB slab it was carved from (see encodeBody) alive.
    */
-  encode(value: SchemaInput<F>, header: MessageHeaderInit): MachMessage;
+  encode(value: SchemaInput<F>, header: MessageHeaderInit, reuse?: MachMessage): MachMessage;
   /**
    * The value a message carries. Throws MachError MIG_BAD_ID for another msgh_id,
    * MIG_BAD_ARGUMENTS for a wrong COMPLEX bit, descriptor count or size, MIG_TYPE_ERROR
    * for wrong descriptors.
    */
   decode(message: MessageLike): SchemaOutput<F>;
+  /**
+   * decode writing the fields into `into` (by assignment, in field order) and returning
+   * it, instead of a new object: a server loop decodes every request into one object.
+   * The same checks and errors as decode; every check runs before the first field is
+   * written, so `into` is unchanged when decode throws. TypeError when `into` is not an
+   * object. The strings and arrays a field decodes to are new values each time.
+   */
+  decode<T extends object>(message: MessageLike, into: T): T & SchemaOutput<F>;
 }
 
 interface Slot {
@@ -299,15 +332,80 @@ function buildSchema<const F extends Fields>(spec: MessageSpec<F>, compile: bool
     decode: compiled !== undefined ? (compiled.decode as MessageSchema<F>['decode']) : interpretedDecode,
   };
 
-  function interpretedEncode(value: SchemaInput<F>, header: MessageHeaderInit): MachMessage {
+  /**
+   * The messages this schema's interpreted encode made carry, as private fields, the
+   * header, body, descriptors array and descriptor objects they were built with (see
+   * compile.ts for the compiled encoder's own): what a message passed as `reuse` must
+   * still hold to be refilled. Only fixed-size schemas are stamped.
+   */
+  class Stamped extends Own {
+    #h: unknown;
+    #b: unknown;
+    #ds: unknown;
+    #dl: readonly MachMsgDescriptor[] | undefined;
+    constructor(m: MachMessage) {
+      super(m);
+      this.#h = m.header;
+      this.#b = m.body;
+      this.#ds = m.descriptors;
+      this.#dl = m.descriptors === undefined ? undefined : [...m.descriptors];
+    }
+    /** Whether `m` is this encode's message, untouched, for descriptors like `fresh`. */
+    static reusable(m: unknown, fresh: readonly MachMsgDescriptor[] | undefined): m is MachMessage {
+      if (typeof m !== 'object' || m === null || !(#h in m)) return false;
+      const msg = m as unknown as MachMessage;
+      const h = msg.header;
+      const b = msg.body;
+      if (h !== m.#h || b !== m.#b || b === undefined || b.length !== fixedInline || h.msgh_size !== undefined) return false;
+      const ds = msg.descriptors;
+      if (ds !== m.#ds) return false;
+      if (fresh === undefined || ds === undefined) return ds === undefined && fresh === undefined;
+      const dl = m.#dl!;
+      if (ds.length !== dl.length || ds.length !== fresh.length) return false;
+      for (let i = 0; i < ds.length; i++) {
+        if (ds[i] !== dl[i]) return false;
+        // A port(disposition) descriptor is refilled as the compiled encoder refills it;
+        // another kind only when it still has exactly the keys a fresh one has.
+        if (layoutOf(descriptorFields[i]!.field) === undefined && !sameKeys(ds[i]!, fresh[i]!)) return false;
+      }
+      return true;
+    }
+  }
+
+  function interpretedEncode(value: SchemaInput<F>, header: MessageHeaderInit, reuse?: MachMessage): MachMessage {
     if (typeof header !== 'object' || header === null) throw new TypeError(`header must be an object, got ${describe(header)}`);
     const local = checkU32(header.msgh_local_port ?? 0, 'msgh_local_port');
-    const bits = header.msgh_bits !== undefined ? checkU32(header.msgh_bits, 'msgh_bits') : defaultBits(local);
+    const hb = header.msgh_bits;
+    const bits = hb !== undefined ? checkU32(hb, 'msgh_bits') : defaultBits(local);
     const descriptors = complex ? schema.encodeDescriptors(value) : undefined;
+    const msgh_bits = (complex ? bits | MACH_MSGH_BITS_COMPLEX : bits & ~MACH_MSGH_BITS_COMPLEX) >>> 0;
+    if (fixedInline !== undefined && reuse !== undefined && Stamped.reusable(reuse, descriptors)) {
+      // Into scratch bytes first: a value that fails a check leaves `reuse` unchanged.
+      const scratch = new Uint8Array(fixedInline);
+      schema.encodeBody(value, scratch);
+      const remote = checkU32(header.msgh_remote_port, 'msgh_remote_port');
+      const voucher = checkU32(header.msgh_voucher_port ?? 0, 'msgh_voucher_port');
+      const h = reuse.header;
+      h.msgh_bits = msgh_bits;
+      h.msgh_remote_port = remote;
+      h.msgh_local_port = local;
+      h.msgh_voucher_port = voucher;
+      h.msgh_id = id;
+      if (descriptors !== undefined) {
+        const ds = reuse.descriptors!;
+        for (let i = 0; i < ds.length; i++) {
+          const d = ds[i] as unknown as Record<string, unknown>;
+          const fresh = descriptors[i] as unknown as Record<string, unknown>;
+          for (const key of Object.keys(fresh)) d[key] = fresh[key];
+        }
+      }
+      reuse.body!.set(scratch);
+      return reuse;
+    }
     const body = schema.encodeBody(value);
     const message: MachMessage = {
       header: {
-        msgh_bits: (complex ? bits | MACH_MSGH_BITS_COMPLEX : bits & ~MACH_MSGH_BITS_COMPLEX) >>> 0,
+        msgh_bits,
         msgh_remote_port: checkU32(header.msgh_remote_port, 'msgh_remote_port'),
         msgh_local_port: local,
         msgh_voucher_port: checkU32(header.msgh_voucher_port ?? 0, 'msgh_voucher_port'),
@@ -316,10 +414,13 @@ function buildSchema<const F extends Fields>(spec: MessageSpec<F>, compile: bool
       body,
     };
     if (descriptors !== undefined) message.descriptors = descriptors;
+    // Stamped's constructor returns `message` itself, with the private fields added.
+    if (fixedInline !== undefined) new Stamped(message);
     return message;
   }
 
-  function interpretedDecode(message: MessageLike): SchemaOutput<F> {
+  function interpretedDecode(message: MessageLike, into?: object): SchemaOutput<F> {
+    if (into !== undefined && (typeof into !== 'object' || into === null)) throw new TypeError(`decode into must be an object, got ${describe(into)}`);
     if (typeof message !== 'object' || message === null || typeof message.header !== 'object' || message.header === null) {
       throw new TypeError(`decode takes a message, got ${describe(message)}`);
     }
@@ -337,31 +438,54 @@ function buildSchema<const F extends Fields>(spec: MessageSpec<F>, compile: bool
       throw badArguments('message', `inline data of ${length} bytes, expected ${minInline === maxInline ? minInline : `${minInline}..${maxInline}`}`);
     }
     const r: Reader = { view: new DataView(body.buffer, body.byteOffset, length), bytes: body, pos: ndrSize, end: length };
-    // Inline values (and count words) by field index, then the value object: a copy of a
-    // template holding every key in field order, so filling it in changes no shape.
-    const inline: unknown[] = new Array(entries.length);
+    // Every value by field index (count words first, for the descriptors that need them),
+    // before anything is written: a message that fails a check leaves `into` unchanged.
+    const values: unknown[] = new Array(entries.length);
     for (const slot of slots) {
       if (slot.offset >= 0) r.pos = slot.offset;
       if (slot.isCount) {
         if (r.pos + 4 > length) throw badArguments(slot.key, 'count word missing');
-        inline[slot.index] = r.view.getUint32(r.pos, true);
+        values[slot.index] = r.view.getUint32(r.pos, true);
         r.pos += 4;
         continue;
       }
-      inline[slot.index] = (slot.field as InlineField<unknown>).read(r, slot.key);
+      values[slot.index] = (slot.field as InlineField<unknown>).read(r, slot.key);
       r.pos = pad4(r.pos);
     }
     if (r.pos !== length) throw badArguments('message', `inline data of ${length} bytes, fields use ${r.pos}`);
-    const out: Record<string, unknown> = { ...template };
     let d = 0;
     for (let i = 0; i < entries.length; i++) {
       const [key, field] = entries[i]!;
-      if (field.kind === 'inline') out[key] = inline[i];
-      else out[key] = field.fromDescriptor(descriptors[d++]!, field.counted ? (inline[i] as number) : 0, key);
+      if (field.kind === 'descriptor') values[i] = field.fromDescriptor(descriptors[d++]!, field.counted ? (values[i] as number) : 0, key);
+    }
+    // A copy of a template holding every key in field order, so filling it in changes no
+    // shape; or the caller's object, by assignment ("__proto__" defined as an own key, as
+    // in the template, rather than setting the prototype).
+    const out = (into ?? { ...template }) as Record<string, unknown>;
+    for (let i = 0; i < entries.length; i++) {
+      const key = entries[i]![0];
+      if (key === '__proto__' && into !== undefined) Object.defineProperty(out, key, { value: values[i], writable: true, enumerable: true, configurable: true });
+      else out[key] = values[i];
     }
     return out as SchemaOutput<F>;
   }
   return Object.freeze(schema);
+}
+
+/** A base whose constructor returns its argument: a subclass's private fields are then added to that object, which keeps its prototype. */
+class Own {
+  constructor(o: object) {
+    return o as Own;
+  }
+}
+
+/** Whether two objects have the same own enumerable keys in the same order. */
+function sameKeys(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return false;
+  return true;
 }
 
 /** The smallest and largest padded size of a variable inline field. */

@@ -196,9 +196,9 @@ export type FieldSpec =
   | { kind: 'oolPorts'; disposition: number; max: number | undefined };
 
 const scalarKinds = ['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'boolean'] as const;
-const sendDisposition = fc.integer({ min: 16, max: 21 });
+export const sendDisposition = fc.integer({ min: 16, max: 21 });
 
-const fixedSpecArb: fc.Arbitrary<FieldSpec> = fc.letrec<{ fixed: FieldSpec }>((tie) => ({
+export const fixedSpecArb: fc.Arbitrary<FieldSpec> = fc.letrec<{ fixed: FieldSpec }>((tie) => ({
   fixed: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.constantFrom(...scalarKinds).map((kind) => ({ kind })),
@@ -456,20 +456,20 @@ export const schemaDecodeNeverCrashes = fc.property(
 );
 
 /** A field spec of a kind the schema compiler lays out itself (scalars, cString(n), port(d)). */
-const compiledSpecArb: fc.Arbitrary<FieldSpec> = fc.oneof(
+export const compiledSpecArb: fc.Arbitrary<FieldSpec> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...scalarKinds).map((kind) => ({ kind })) },
   { weight: 2, arbitrary: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constant(128)).map((n) => ({ kind: 'cString' as const, n })) },
   { weight: 1, arbitrary: sendDisposition.map((disposition) => ({ kind: 'port' as const, disposition })) },
 );
 
 /** Keys, some of which are awkward inside generated source. */
-const keyArb = fc.oneof(
+export const keyArb = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('a', 'name', 'port', 'x1', '0', '7', 'constructor', 'toString', "it's", 'a"b', 'a\\b', 'line\nbreak', '\u2028', 'é', '') },
   { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
 );
 
 /** A value for `spec`, or now and then one of the wrong type or range. */
-function maybeBadValueArb(spec: FieldSpec): fc.Arbitrary<unknown> {
+export function maybeBadValueArb(spec: FieldSpec): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 8, arbitrary: valueArb(spec) },
     { weight: 1, arbitrary: fc.constantFrom(undefined, null, -1, 0.5, 2 ** 32, -(2 ** 31) - 1, 2 ** 31, NaN, '1', 1n, -1n, 2n ** 64n, true, {}, 'x\0y', 'ü'.repeat(70)) },
@@ -477,7 +477,7 @@ function maybeBadValueArb(spec: FieldSpec): fc.Arbitrary<unknown> {
 }
 
 /** The outcome of `fn`: its result, or the error it threw as [class, message, kr]. */
-function outcome(fn: () => unknown): { value?: unknown; error?: [string, string, number | undefined] } {
+export function outcome(fn: () => unknown): { value?: unknown; error?: [string, string, number | undefined] } {
   try {
     return { value: fn() };
   } catch (e) {
