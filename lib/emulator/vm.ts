@@ -47,38 +47,77 @@ const OOL_SLAB_MAX = 4096;
 /** Slab size: 16 regions of the largest pooled size (a live region keeps its slab alive). */
 const OOL_SLAB_SIZE = 64 * 1024;
 
-/**
- * A slab and the regions carved from it, in address order: each region's offset, length
- * and owner (the VmMap of the task it was last delivered to; null while it is in a
- * message, or for a region never delivered). Ownership is kept here, per slab, rather than
- * per view in a WeakMap: recording an owner is then an array store, where a WeakMap entry
- * per delivered region cost more than the copy it saves (ephemeron-table inserts and GC).
- */
-export class OolSlab {
-  readonly buffer = new ArrayBuffer(OOL_SLAB_SIZE);
-  used = 0;
-  readonly offsets: number[] = [];
-  readonly lengths: number[] = [];
-  readonly owners: (VmMap | null)[] = [];
+/** The index of the region of `s` at `offset` with `length` bytes, or -1 (set in OolSlab's static block). */
+let slabFind: (s: OolSlab, offset: number, length: number) => number;
+/** Record a new region of `s` (set in OolSlab's static block); returns its index. */
+let slabAdd: (s: OolSlab, offset: number, length: number) => number;
+/** The owner of region `slot` of `s` (set in OolSlab's static block). */
+let slabOwner: (s: OolSlab, slot: number) => VmMap | null;
+/** Set the owner of region `slot` of `s` (set in OolSlab's static block). */
+let slabSetOwner: (s: OolSlab, slot: number, owner: VmMap | null) => void;
 
-  /** The index of the region at `offset` with `length` bytes, or -1. */
-  find(offset: number, length: number): number {
-    const offsets = this.offsets;
-    let lo = 0;
-    let hi = offsets.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const o = offsets[mid]!;
-      if (o === offset) return this.lengths[mid] === length ? mid : -1;
-      if (o < offset) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+/**
+ * A slab: the ArrayBuffer the regions are carved from, which also records them in
+ * address order: each region's offset, length and owner (the VmMap of the task it was
+ * last delivered to; null while it is in a message, or for a region never delivered).
+ *
+ * The records live on the slab itself, in private fields, rather than in WeakMaps: a
+ * WeakMap entry per delivered region cost more than the copy a move saves (measured: 13%
+ * of the ool-4KiB profile), and even one WeakMap entry per slab (ArrayBuffer → record)
+ * added ~15% of CPU time on V8's background threads (ephemeron processing during marking).
+ * A region's `buffer` is therefore an instance of this subclass (still an ArrayBuffer to
+ * every check: instanceof, util.types.isArrayBuffer, structuredClone).
+ */
+export class OolSlab extends ArrayBuffer {
+  #used = 0;
+  readonly #offsets: number[] = [];
+  readonly #lengths: number[] = [];
+  readonly #owners: (VmMap | null)[] = [];
+
+  /** A slab of `size` bytes (a length argument too, for ArrayBuffer.prototype.slice's species construction). */
+  constructor(size: number = OOL_SLAB_SIZE) {
+    super(size);
+  }
+
+  static {
+    slabFind = (s, offset, length) => {
+      const offsets = s.#offsets;
+      let lo = 0;
+      let hi = offsets.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const o = offsets[mid]!;
+        if (o === offset) return s.#lengths[mid] === length ? mid : -1;
+        if (o < offset) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return -1;
+    };
+    slabAdd = (s, offset, length) => {
+      s.#offsets.push(offset);
+      s.#lengths.push(length);
+      s.#owners.push(null);
+      return s.#offsets.length - 1;
+    };
+    slabOwner = (s, slot) => s.#owners[slot] ?? null;
+    slabSetOwner = (s, slot, owner) => {
+      s.#owners[slot] = owner;
+    };
+  }
+
+  /** Bytes of this slab handed out so far. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Carve `span` more bytes (8-aligned); returns their offset. */
+  take(span: number): number {
+    const offset = this.#used;
+    this.#used += span;
+    return offset;
   }
 }
 
-/** Slab ArrayBuffer → its record, for a deallocate send of a view into a slab. */
-const slabs = new WeakMap<ArrayBufferLike, OolSlab>();
 let slab: OolSlab | null = null;
 
 /** ArrayBuffers detached by deallocate sends: their memory is gone from the sender. */
@@ -110,17 +149,10 @@ function copyOol(data: Uint8Array, size: number): Uint8Array {
   let s = slab;
   // A slab whose buffer a caller detached (e.g. by transferring a region's `buffer`)
   // reads as empty: start a new one.
-  if (s === null || s.used + span > OOL_SLAB_SIZE || s.buffer.byteLength === 0) {
-    s = slab = new OolSlab();
-    slabs.set(s.buffer, s);
-  }
-  const offset = s.used;
-  const out = new Uint8Array(s.buffer, offset, size);
-  s.used += span;
-  copyinSlot = s.offsets.length;
-  s.offsets.push(offset);
-  s.lengths.push(size);
-  s.owners.push(null);
+  if (s === null || s.used + span > OOL_SLAB_SIZE || s.byteLength === 0) s = slab = new OolSlab();
+  const offset = s.take(span);
+  const out = new Uint8Array(s, offset, size);
+  copyinSlot = slabAdd(s, offset, size);
   copyinSlab = s;
   out.set(src);
   return out;
@@ -180,13 +212,13 @@ export function copyinOol(map: VmMap, data: Uint8Array, size: number, deallocate
     }
     return copyOol(data, size);
   }
-  const s = slabs.get(buf);
-  if (s !== undefined) {
-    const slot = s.find(data.byteOffset, size);
-    if (slot >= 0 && s.owners[slot] === map) {
+  if (buf instanceof OolSlab) {
+    const s = buf;
+    const slot = slabFind(s, data.byteOffset, size);
+    if (slot >= 0 && slabOwner(s, slot) === map) {
       // A slab region delivered to this task: the same memory goes to the receiver, and
       // the region is in the message's custody until it is delivered.
-      s.owners[slot] = null;
+      slabSetOwner(s, slot, null);
       copyinSlab = s;
       copyinSlot = slot;
       return data;
@@ -203,5 +235,5 @@ export function copyinOol(map: VmMap, data: Uint8Array, size: number, deallocate
  * send of it by that task moves it on.
  */
 export function copyoutOol(map: VmMap, s: OolSlab, slot: number): void {
-  s.owners[slot] = map;
+  slabSetOwner(s, slot, map);
 }

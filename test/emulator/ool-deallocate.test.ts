@@ -6,6 +6,7 @@
  * caller's whole ArrayBuffer is detached, a slab region delivered to a task moves on when
  * that task sends it whole, and no two messages ever carry the same memory.
  */
+import { types } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EmulatedTask } from '../../lib/emulator/index.js';
@@ -108,6 +109,22 @@ describe('OOL deallocate: a region the emulator delivered moves on without a cop
     // b still owns it and moves it.
     const [moved] = await carry(b, pb, b, pb, [ool(mine!, true)]);
     expect(moved!.buffer).toBe(mine!.buffer);
+  });
+
+  it('a slab region’s buffer is still an ArrayBuffer to every check, and keeps its bookkeeping private', async () => {
+    const { a } = world();
+    const p = portWithSend(a);
+    const [r] = await carry(a, p, a, p, [ool(new Uint8Array(1000).fill(4), false)]);
+    const buf = r!.buffer;
+    expect(buf).toBeInstanceOf(ArrayBuffer);
+    expect(types.isArrayBuffer(buf)).toBe(true);
+    expect(Object.prototype.toString.call(buf)).toBe('[object ArrayBuffer]');
+    expect(Object.keys(buf)).toEqual([]);
+    const sliced = buf.slice(r!.byteOffset, r!.byteOffset + 1000);
+    expect(new Uint8Array(sliced).every((x) => x === 4)).toBe(true);
+    const cloned = structuredClone(buf);
+    expect(cloned.byteLength).toBe(buf.byteLength);
+    expect(Buffer.from(buf, r!.byteOffset, 1000).every((x) => x === 4)).toBe(true);
   });
 
   it('a partial send (size below the region) or a subarray of a region is copied, and the region stays its owner’s', async () => {
