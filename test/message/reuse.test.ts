@@ -56,7 +56,11 @@ const reuseSpecArb: fc.Arbitrary<FieldSpec> = fc.oneof(
 
 /** A value for `spec` whose strings, at the top level, are often as long as the field allows: stale bytes a refill must clear. */
 function longValueArb(spec: FieldSpec): fc.Arbitrary<unknown> {
-  if (spec.kind === 'cString') return fc.oneof(valueArb(spec), fc.constant('~'.repeat(spec.n - 1)), fc.constant('é'.repeat((spec.n - 1) >> 1)));
+  if (spec.kind === 'cString') {
+    // Longest ASCII, cut ASCII (encode keeps n − 1 bytes), longest two-byte UTF-8, and ASCII with a NUL inside (encode stops there).
+    const long = ['~'.repeat(spec.n - 1), 'abcdefghij'.repeat(1 + (spec.n >> 3)), 'é'.repeat((spec.n - 1) >> 1), `${'x'.repeat(spec.n >> 1)}\0${'y'.repeat(spec.n)}`];
+    return fc.oneof(valueArb(spec), fc.constantFrom(...long));
+  }
   return valueArb(spec);
 }
 
