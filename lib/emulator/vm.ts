@@ -64,7 +64,7 @@ let slabSetOwner: (s: OolSlab, slot: number, owner: VmMap | null) => void;
  * The records live on the slab itself, in private fields, rather than in WeakMaps: a
  * WeakMap entry per delivered region cost more than the copy a move saves (measured: 13%
  * of the ool-4KiB profile), and even one WeakMap entry per slab (ArrayBuffer → record)
- * added ~15% of CPU time on V8's background threads (ephemeron processing during marking).
+ * made the process's CPU time run ~15% above wall time (V8's background threads).
  * A region's `buffer` is therefore an instance of this subclass (still an ArrayBuffer to
  * every check: instanceof, util.types.isArrayBuffer, structuredClone).
  */
