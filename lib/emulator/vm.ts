@@ -15,9 +15,10 @@
  *
  * JS memory cannot be unmapped, so the emulator does what it can see to do:
  * - a Uint8Array that covers its whole (non-shared, non-resizable) ArrayBuffer is
- *   detached, and the moved ArrayBuffer is delivered without a copy (structuredClone with
- *   `transfer`: Node 20 has no ArrayBuffer.prototype.transfer). A later send from a view
- *   of the detached buffer fails with MACH_SEND_INVALID_MEMORY;
+ *   detached, and the moved ArrayBuffer is delivered without a copy
+ *   (`ArrayBuffer.prototype.transfer`, or on Node 20, which lacks it, structuredClone with
+ *   `transfer`). A later send from a view of the detached buffer fails with
+ *   MACH_SEND_INVALID_MEMORY;
  * - a region the emulator delivered into one of its slabs (below) moves without a copy
  *   when the task it was delivered to sends it, whole, with deallocate: the receiver gets
  *   the same memory. The sender's view still reads and writes it (nothing in JS can stop
@@ -158,6 +159,8 @@ function copyOol(data: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
+/** ArrayBuffer.prototype.transfer where the runtime has it (Node 21 and later), else undefined. */
+const nativeTransfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer }).transfer;
 /** The `{ transfer }` option of structuredClone, reused (its one slot is cleared after each call). */
 const transferList: ArrayBuffer[] = [];
 const transferOptions = { transfer: transferList };
@@ -168,8 +171,9 @@ const transferOptions = { transfer: transferList };
  */
 export function detachBuffer(buf: ArrayBufferLike): ArrayBuffer | null {
   if (!(buf instanceof ArrayBuffer) || (buf as { resizable?: boolean }).resizable === true) return null;
-  transferList[0] = buf;
   try {
+    if (nativeTransfer !== undefined) return nativeTransfer.call(buf);
+    transferList[0] = buf;
     return structuredClone(buf, transferOptions);
   } catch {
     // Not transferable (e.g. a WebAssembly.Memory buffer): the caller copies instead.

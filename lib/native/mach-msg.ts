@@ -87,6 +87,8 @@ function rewriteFromPseudoReceive(addon: NativeAddon, msg: MachMessage, bytes: U
  * a later send of a view of one fails with MACH_SEND_INVALID_MEMORY, as on the emulator.
  */
 const detachedByDeallocate = new WeakSet<ArrayBufferLike>();
+/** ArrayBuffer.prototype.transfer where the runtime has it (Node 21 and later), else undefined. */
+const nativeTransfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer }).transfer;
 /** The `{ transfer }` option of structuredClone, reused (its one slot is cleared after each call). */
 const transferList: ArrayBuffer[] = [];
 const transferOptions = { transfer: transferList };
@@ -125,9 +127,12 @@ function detachSent(buffers: ArrayBuffer[] | null): void {
   if (buffers === null) return;
   for (const buf of buffers) {
     if (buf.byteLength === 0) continue; // the same buffer twice in one message
-    transferList[0] = buf;
     try {
-      structuredClone(buf, transferOptions);
+      if (nativeTransfer !== undefined) nativeTransfer.call(buf);
+      else {
+        transferList[0] = buf;
+        structuredClone(buf, transferOptions);
+      }
       detachedByDeallocate.add(buf);
     } catch {
       // Not transferable (e.g. a WebAssembly.Memory buffer): left as it is.
