@@ -14,6 +14,12 @@
  * same TypeError. Keys enter the source only as JSON string literals. Where code
  * generation is disabled (`--disallow-code-generation-from-strings`), compileSchema
  * returns undefined and the schema stays interpreted.
+ *
+ * The encoder refills a message it made when given one as `reuse` (see
+ * MessageSchema.encode): the message's private fields say it is this schema's and hold
+ * the objects to check it still has; every value is checked before the first write;
+ * the body is rewritten through 32-bit word views of it, every byte of it. The decoder
+ * writes into a caller's object when given one, after every check.
  * @module
  */
 import { MACH_MSGH_BITS_COMPLEX, MIG_BAD_ID, NDR_RECORD } from '../constants.js';

@@ -28,7 +28,10 @@
  *
  * Encoding compiles nothing per call: fixed offsets are precomputed, one body buffer is
  * allocated per message (carved from a shared slab when small, see slab.ts; or none
- * with `encodeBody(value, out)`), and fields write straight into it. A message whose
+ * with `encodeBody(value, out)`), and fields write straight into it. A server loop can
+ * allocate nothing at all: `encode(value, header, reuse)` refills a message an earlier
+ * encode returned (MIG's reply buffer, rewritten per request), and `decode(message,
+ * into)` writes the fields into one object kept across requests. A message whose
  * fields all have a fixed size and a built-in kind (integers, booleans, cString(n),
  * port(disposition)) is compiled once, here, into an encoder and decoder specialised to
  * it (compile.ts); other messages are interpreted field by field, with the same results.
