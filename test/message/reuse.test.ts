@@ -13,7 +13,7 @@ import {
   MPO_QLIMIT,
 } from '../../lib/constants.js';
 import { Kernel } from '../../lib/emulator/index.js';
-import { asReceived, cString, defineMessage, encodeMessage, int32, port, type MessageHeaderInit, type MessageSchema } from '../../lib/message/index.js';
+import { asReceived, boolean, cString, defineMessage, encodeMessage, int32, int8, port, uint16, type MessageHeaderInit, type MessageSchema } from '../../lib/message/index.js';
 import { defineInterpretedMessage, type Fields } from '../../lib/message/schema.js';
 import type { MachMessage } from '../../lib/types.js';
 import {
@@ -218,6 +218,27 @@ describe('encode with reuse', () => {
     expect(body!.subarray(8 + 4 + 5, 8 + 4 + 128).every((b) => b === 0)).toBe(true);
     expect(Object.getPrototypeOf(again)).toBe(Object.prototype);
     expect(Object.keys(again)).toEqual(['header', 'body', 'descriptors']);
+  });
+
+  it('refills large and odd-sized strings (a tail zeroed by fill past 64 words, a body of its own buffer) and small integers', () => {
+    for (const n of [1, 2, 3, 4, 5, 255, 256, 257, 300, 1021]) {
+      const spec = { id: 5, fields: { a: int8, s: cString(n), b: uint16, t: cString(7), c: boolean } };
+      for (const [, schema] of bothSchemas(spec as never)) {
+        const values = [
+          { a: -1, s: 'z'.repeat(n + 2), b: 0xffff, t: 'seven77', c: true },
+          { a: 2, s: 'ab', b: 1, t: '', c: false },
+          { a: -128, s: 'é'.repeat(n), b: 0x8000, t: 'ü\0x', c: true },
+          { a: 0, s: '', b: 0, t: 'x', c: false },
+        ];
+        let msg = schema.encode(values[0] as never, { msgh_remote_port: 1 });
+        const body = msg.body;
+        for (const v of [...values, ...values.reverse()]) {
+          msg = schema.encode(v as never, { msgh_remote_port: 1 }, msg);
+          expect(msg.body).toBe(body);
+          expect(msg).toStrictEqual(schema.encode(v as never, { msgh_remote_port: 1 }));
+        }
+      }
+    }
   });
 
   it('keeps a message a plain object: JSON, spread and deep equality see only its fields', () => {
