@@ -26,8 +26,10 @@
  *   the old owner copies it, so no two messages ever carry the same memory;
  * - anything else (a view into a larger buffer of the caller's, e.g. a pooled Node
  *   Buffer; part of a region) is copied and left alone.
+ * The detaching itself, shared with the other backends, is in message/ool-deallocate.ts.
  * @module
  */
+import { coversWholeBuffer, detachForSend, wasTakenBySend } from '../message/ool-deallocate.js';
 
 /**
  * A task's address space as far as out-of-line memory is concerned (vm_map_t): the owner
@@ -121,8 +123,6 @@ export class OolSlab extends ArrayBuffer {
 
 let slab: OolSlab | null = null;
 
-/** ArrayBuffers detached by deallocate sends: their memory is gone from the sender. */
-const detached = new WeakSet<ArrayBufferLike>();
 
 /**
  * Where the region last returned by copyinOol lives: its slab and index there, or null
@@ -159,30 +159,6 @@ function copyOol(data: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
-/** ArrayBuffer.prototype.transfer where the runtime has it (Node 21 and later), else undefined. */
-const nativeTransfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer }).transfer;
-/** The `{ transfer }` option of structuredClone, reused (its one slot is cleared after each call). */
-const transferList: ArrayBuffer[] = [];
-const transferOptions = { transfer: transferList };
-
-/**
- * Detach `buf` and return the ArrayBuffer that now owns its memory (no copy), or null
- * when it cannot be detached (shared, resizable, not transferable).
- */
-export function detachBuffer(buf: ArrayBufferLike): ArrayBuffer | null {
-  if (!(buf instanceof ArrayBuffer) || (buf as { resizable?: boolean }).resizable === true) return null;
-  try {
-    if (nativeTransfer !== undefined) return nativeTransfer.call(buf);
-    transferList[0] = buf;
-    return structuredClone(buf, transferOptions);
-  } catch {
-    // Not transferable (e.g. a WebAssembly.Memory buffer): the caller copies instead.
-    return null;
-  } finally {
-    transferList.length = 0;
-  }
-}
-
 /**
  * ipc_kmsg_copyin_ool_descriptor for one OOL descriptor of the task whose address space
  * is `map`: the region the message will carry (its slab position left in copyinSlab /
@@ -200,21 +176,17 @@ export function copyinOol(map: VmMap, data: Uint8Array, size: number, deallocate
   copyinSlab = null;
   const length = data.length;
   // A detached buffer reads as empty: sending it is sending unmapped memory.
-  if (length === 0 && detached.has(data.buffer)) return null;
+  if (wasTakenBySend(data)) return null;
   // length, not byteLength: the same for a Uint8Array, and on Node 20 byteLength is a
   // generic property load where length is inlined.
   if (size > length) return null;
   if (!deallocate || size === 0 || size !== length) return copyOol(data, size);
   const buf = data.buffer;
-  if (data.byteOffset === 0 && buf.byteLength === size) {
+  if (coversWholeBuffer(data)) {
     // The caller's whole buffer (or a received region with a buffer of its own): detach
     // it and deliver its memory.
-    const moved = detachBuffer(buf);
-    if (moved !== null) {
-      detached.add(buf);
-      return new Uint8Array(moved);
-    }
-    return copyOol(data, size);
+    const moved = detachForSend(buf);
+    return moved !== null ? new Uint8Array(moved) : copyOol(data, size);
   }
   if (buf instanceof OolSlab) {
     const s = buf;

@@ -3,9 +3,19 @@
  * there, one sequence of requests, and the mach_msg calls waiting for their replies.
  * @module
  */
-import { MACH_RCV_MSG, MACH_RCV_PORT_CHANGED, MACH_SEND_INVALID_DEST, MACH_SEND_MSG, MACH_SEND_TOO_LARGE } from '../constants.js';
+import {
+  MACH_MSG_OOL_DESCRIPTOR,
+  MACH_MSG_OOL_VOLATILE_DESCRIPTOR,
+  MACH_RCV_MSG,
+  MACH_RCV_PORT_CHANGED,
+  MACH_SEND_INVALID_DEST,
+  MACH_SEND_INVALID_MEMORY,
+  MACH_SEND_MSG,
+  MACH_SEND_TOO_LARGE,
+} from '../constants.js';
 import { MachError } from '../errors.js';
 import type { MachMessage, ReceivedMessage } from '../types.js';
+import { coversWholeBuffer, detachForSend, wasTakenBySend } from '../message/ool-deallocate.js';
 import { errorFromRecord, KernelProtocolError } from './error-codec.js';
 import { beginFrame, endFrame, parseFrame, payload, setSeq } from './frames.js';
 import { F, METHOD_ID, MSG_FLAG, type MethodName } from './protocol.js';
@@ -37,6 +47,45 @@ interface PendingMsg {
   signal: AbortSignal | null;
   onAbort: (() => void) | null;
   task: number;
+  /** The caller's whole buffers of deallocate OOL descriptors: detached once the host has copied the send in. */
+  toDetach: ArrayBuffer[] | null;
+}
+
+/**
+ * The buffers a deallocate send takes from the caller (message/ool-deallocate.ts): the
+ * host copies the message's bytes in its own process, so the caller's buffers are
+ * detached here once its reply shows the send got past copy-in. Throws
+ * MACH_SEND_INVALID_MEMORY for a view of a buffer an earlier deallocate send took.
+ * Anything malformed is left for the host to refuse.
+ */
+function buffersTakenBy(msg: unknown, option: number): ArrayBuffer[] | null {
+  if ((option & MACH_SEND_MSG) === 0 || typeof msg !== 'object' || msg === null) return null;
+  const descriptors = (msg as MachMessage).descriptors;
+  if (!Array.isArray(descriptors)) return null;
+  let out: ArrayBuffer[] | null = null;
+  for (let i = 0; i < descriptors.length; i++) {
+    const d = descriptors[i] as { type?: unknown; data?: unknown; deallocate?: unknown } | null;
+    if (typeof d !== 'object' || d === null || (d.type !== MACH_MSG_OOL_DESCRIPTOR && d.type !== MACH_MSG_OOL_VOLATILE_DESCRIPTOR)) continue;
+    const data = d.data;
+    if (!(data instanceof Uint8Array)) continue;
+    if (wasTakenBySend(data)) throw new MachError(MACH_SEND_INVALID_MEMORY, `mach_msg: OOL region ${i} was taken by an earlier deallocate send`);
+    if (d.deallocate === true && data.length !== 0 && coversWholeBuffer(data)) (out ??= []).push(data.buffer as ArrayBuffer);
+  }
+  return out;
+}
+
+/**
+ * Whether a mach_msg that ended with `err` (and `rewrite`, the pseudo-receive) had its
+ * send copied in: a pseudo-receive, or a receive-half error (MACH_RCV_*, 0x10004xxx),
+ * which comes only after the send half succeeded.
+ */
+function sendWasCopiedIn(err: unknown, rewrite: unknown): boolean {
+  if (rewrite !== undefined) return true;
+  return err instanceof MachError && (err.kr & 0xffffc000) === 0x10004000;
+}
+
+function detachAll(buffers: ArrayBuffer[] | null): void {
+  if (buffers !== null) for (const buf of buffers) if (buf.byteLength !== 0) detachForSend(buf);
 }
 
 /** The error a call gets once the kernel host is gone. */
@@ -177,7 +226,9 @@ export class KernelSession {
       sent[5] = rest;
     }
     let frame: Buffer;
+    let toDetach: ArrayBuffer[] | null;
     try {
+      toDetach = buffersTakenBy(args[0], option);
       const w = beginFrame(F.MSG, flags, task, 0, 192);
       writeValue(w, sent);
       frame = endFrame(w);
@@ -188,7 +239,7 @@ export class KernelSession {
     const seq = this.nextSeq();
     setSeq(frame, seq);
     return new Promise<ReceivedMessage | undefined>((resolve, reject) => {
-      const p: PendingMsg = { resolve, reject, msg: args[0], option, signal, onAbort: null, task };
+      const p: PendingMsg = { resolve, reject, msg: args[0], option, signal, onAbort: null, task, toDetach };
       if (signal !== null && !signal.aborted) {
         p.onAbort = () => this.cancel(seq);
         signal.addEventListener('abort', p.onAbort, { once: true });
@@ -232,16 +283,19 @@ export class KernelSession {
       return;
     }
     if (f.type === F.MSG_RESULT) {
+      detachAll(p.toDetach);
       p.resolve(value as ReceivedMessage | undefined);
       return;
     }
     const out = (value ?? {}) as { error?: { kind?: string }; rewrite?: Record<string, unknown>; requestInDetails?: boolean };
     if (out.rewrite !== undefined) applyRewrite(p.msg, out.rewrite);
     if (out.error?.kind === 'Aborted') {
+      if (out.rewrite !== undefined) detachAll(p.toDetach);
       p.reject(p.signal?.reason);
       return;
     }
     const err = errorFromRecord(out.error);
+    if (sendWasCopiedIn(err, out.rewrite)) detachAll(p.toDetach);
     if (out.requestInDetails === true && err instanceof MachError) err.details.message = p.msg;
     p.reject(err);
   }

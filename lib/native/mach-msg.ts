@@ -19,6 +19,7 @@ import * as C from '../constants.js';
 import { MachError } from '../errors.js';
 import { readDescriptor, type OolResolver } from '../message/descriptors.js';
 import { readHeader } from '../message/header.js';
+import { coversWholeBuffer, detachForSend, wasTakenBySend } from '../message/ool-deallocate.js';
 import { decodeMessage, encodeMessage } from '../message/wire.js';
 import type { MachMessage, MachMsgControl, MachMsgDescriptor, ReceivedMessage } from '../types.js';
 import type { NativeAddon } from './addon.js';
@@ -83,41 +84,22 @@ function rewriteFromPseudoReceive(addon: NativeAddon, msg: MachMessage, bytes: U
 }
 
 /**
- * ArrayBuffers detached after a deallocate send: their memory is gone from this task, so
- * a later send of a view of one fails with MACH_SEND_INVALID_MEMORY, as on the emulator.
- */
-const detachedByDeallocate = new WeakSet<ArrayBufferLike>();
-/** ArrayBuffer.prototype.transfer where the runtime has it (Node 21 and later), else undefined. */
-const nativeTransfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer }).transfer;
-/** The `{ transfer }` option of structuredClone, reused (its one slot is cleared after each call). */
-const transferList: ArrayBuffer[] = [];
-const transferOptions = { transfer: transferList };
-
-/**
  * The OOL regions of `encoded` whose descriptor asks for deallocate and that cover the
- * whole of their (non-shared) ArrayBuffer: the ones a successful send takes from JS.
- * The kernel is always told deallocate FALSE (native/messages.cc: the memory belongs to
- * JS, and V8 frees it), so the kernel copies them; JS then detaches them, as XNU's
- * vm_map_copyin with src_destroy removes the region from the sender
- * (xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_ool_descriptor). A view into a larger buffer
- * (a pooled Node Buffer, a subarray) is never detached. Throws MACH_SEND_INVALID_MEMORY
- * for a view of a buffer an earlier deallocate send detached, before anything is sent.
+ * whole of their ArrayBuffer: the ones a successful send takes from JS. The kernel is
+ * always told deallocate FALSE (native/messages.cc: the memory belongs to JS, and V8
+ * frees it), so the kernel copies them; JS then detaches them (message/ool-deallocate.ts).
+ * Throws MACH_SEND_INVALID_MEMORY for a view of a buffer an earlier deallocate send
+ * detached, before anything is sent.
  */
 function regionsToDetach(encoded: { bytes: Uint8Array; ool: ReadonlyArray<{ descriptorOffset: number; data: Uint8Array }> }): ArrayBuffer[] | null {
   let out: ArrayBuffer[] | null = null;
   for (let i = 0; i < encoded.ool.length; i++) {
     const o = encoded.ool[i]!;
     const data = o.data;
-    if (data.length === 0) {
-      if (detachedByDeallocate.has(data.buffer)) throw new MachError(C.MACH_SEND_INVALID_MEMORY, `mach_msg: OOL region ${i} was detached by an earlier deallocate send`);
-      continue;
-    }
+    if (wasTakenBySend(data)) throw new MachError(C.MACH_SEND_INVALID_MEMORY, `mach_msg: OOL region ${i} was taken by an earlier deallocate send`);
     // boolean_t deallocate at +8 of the 16-byte OOL descriptor.
-    if (encoded.bytes[o.descriptorOffset + 8] === 0) continue;
-    const buf = data.buffer;
-    if (data.byteOffset !== 0 || buf.byteLength !== data.length || !(buf instanceof ArrayBuffer)) continue;
-    if ((buf as { resizable?: boolean }).resizable === true) continue;
-    (out ??= []).push(buf);
+    if (data.length === 0 || encoded.bytes[o.descriptorOffset + 8] === 0 || !coversWholeBuffer(data)) continue;
+    (out ??= []).push(data.buffer as ArrayBuffer);
   }
   return out;
 }
@@ -125,21 +107,8 @@ function regionsToDetach(encoded: { bytes: Uint8Array; ool: ReadonlyArray<{ desc
 /** Detach the regions a send took (after its copy-in: success, or a pseudo-receive). */
 function detachSent(buffers: ArrayBuffer[] | null): void {
   if (buffers === null) return;
-  for (const buf of buffers) {
-    if (buf.byteLength === 0) continue; // the same buffer twice in one message
-    try {
-      if (nativeTransfer !== undefined) nativeTransfer.call(buf);
-      else {
-        transferList[0] = buf;
-        structuredClone(buf, transferOptions);
-      }
-      detachedByDeallocate.add(buf);
-    } catch {
-      // Not transferable (e.g. a WebAssembly.Memory buffer): left as it is.
-    } finally {
-      transferList.length = 0;
-    }
-  }
+  // The same buffer twice in one message is detached once (it then reads as empty).
+  for (const buf of buffers) if (buf.byteLength !== 0) detachForSend(buf);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
