@@ -1263,6 +1263,17 @@ export function finishMessage(task: EmulatedTask, kmsg: Kmsg, option: number, se
 /** The one receive attempt in progress (the kernel runs one at a time): read it at once. */
 const attempt: ReceiveAttempt = { mr: -1, msg: null, size: 0, localPort: 0 };
 
+/**
+ * The message of a receive attempt, taken out of the shared record, so that the record
+ * does not keep the last received message (and its bodies and OOL regions) alive until
+ * the next receive.
+ */
+export function takeMessage(a: ReceiveAttempt): ReceivedMessage | null {
+  const msg = a.msg;
+  a.msg = null;
+  return msg;
+}
+
 /** Fill in and return the shared receive attempt. */
 function setAttempt(mr: number, msg: ReceivedMessage | null, size: number, localPort: number): ReceiveAttempt {
   attempt.mr = mr;
@@ -1386,11 +1397,12 @@ export function finishWaiter(w: RcvWaiter): void {
   }
   const r = finishMessage(task, w.kmsg, w.option, w.seqno, w.context, w.state, w.rcvSize);
   w.kmsg = null;
+  const msg = takeMessage(r);
   if (r.mr === MACH_MSG_SUCCESS) {
-    w.resolve(r.msg!);
+    w.resolve(msg!);
     recycleReceiveWaiter(w);
   } else {
-    w.reject(task.receiveError(r.mr, { message: r.msg, size: r.size }));
+    w.reject(task.receiveError(r.mr, { message: msg, size: r.size }));
   }
 }
 

@@ -76,7 +76,7 @@ import type { Kernel } from './kernel.js';
 import type { SenderIdentity } from './kmsg.js';
 import { hostInfo, hostStatistics64, taskInfo } from './kobject/routines.js';
 import { bootstrapCheckIn, bootstrapLookUp, bootstrapRegister } from './launchd/client.js';
-import { blockReceiver, describe, mqueueCopyin, msgSend, receiveNow, type SendControl, u32 } from './mach-msg.js';
+import { blockReceiver, describe, mqueueCopyin, msgSend, receiveNow, type SendControl, takeMessage, u32 } from './mach-msg.js';
 import {
   type KrValue,
   portAllocate,
@@ -704,15 +704,16 @@ export class EmulatedTask implements MachApi {
         result = Promise.reject(this.receiveError(obj, {}));
       } else {
         const a = receiveNow(this, obj, option, rcvSize, trailerSize);
+        const msg = takeMessage(a);
         if (a.mr === -1) {
           if ((option & MACH_RCV_TIMEOUT) !== 0 && timeout === 0) result = Promise.reject(this.receiveError(MACH_RCV_TIMED_OUT, {}));
           else result = blockReceiver(this, obj, option, timeout, rcvSize, trailerSize, signal);
         } else if (a.mr === MACH_MSG_SUCCESS) {
-          result = Promise.resolve(a.msg!);
+          result = Promise.resolve(msg!);
         } else {
           const details: Record<string, unknown> = {};
-          if (a.msg !== null) {
-            details.message = a.msg;
+          if (msg !== null) {
+            details.message = msg;
             details.size = a.size;
           } else {
             if (rcvSize >= 8) details.size = a.size;
@@ -755,7 +756,7 @@ export class EmulatedTask implements MachApi {
     // notify its send-once destination, this very port, again and again.
     kernel.enter(this);
     try {
-      while (replyPort.head !== null) receiveNow(this, replyPort, 0, 0, 0);
+      while (replyPort.head !== null) takeMessage(receiveNow(this, replyPort, 0, 0, 0));
     } finally {
       kernel.leave();
     }
@@ -787,7 +788,7 @@ export class EmulatedTask implements MachApi {
       // The attempt record is shared: read it before leaving the kernel.
       const got = receiveNow(this, replyPort, 0, Number.POSITIVE_INFINITY, 8);
       mr = got.mr;
-      reply = got.msg;
+      reply = takeMessage(got);
     } finally {
       kernel.leave();
     }

@@ -85,3 +85,34 @@ it('a kernel dropped after a send and a blocked receive is collected (the reused
   expect(r.stderr).toBe('');
   expect(r.stdout.trim().split('\n')).toEqual(['send kernel freed', 'blocked receive kernel freed']);
 });
+
+it('a received message is not kept alive by the kernel once its receiver drops it (a queued message, and one a blocked receive got)', async () => {
+  const r = await run(`
+    const complex = (C.MACH_MSGH_BITS(C.MACH_MSG_TYPE_COPY_SEND, 0) | C.MACH_MSGH_BITS_COMPLEX) >>> 0;
+    const send = () => t.mach_msg(
+      { header: { msgh_bits: complex, msgh_remote_port: p, msgh_id: 7 }, descriptors: [{ type: C.MACH_MSG_OOL_DESCRIPTOR, data: new Uint8Array(1 << 20), copy: C.MACH_MSG_VIRTUAL_COPY }] },
+      C.MACH_SEND_MSG,
+    );
+    for (const mode of ['queued', 'blocked']) {
+      const ref = await (async () => {
+        let got;
+        if (mode === 'queued') {
+          await send();
+          got = await t.mach_msg(undefined, C.MACH_RCV_MSG, p);
+        } else {
+          const pending = t.mach_msg(undefined, C.MACH_RCV_MSG, p);
+          await send();
+          got = await pending;
+        }
+        return [new WeakRef(got), new WeakRef(got.descriptors[0].data)];
+      })();
+      for (let i = 0; i < 3; i++) {
+        await turn();
+        globalThis.gc();
+      }
+      console.log(mode, ref[0].deref() === undefined ? 'message freed' : 'message kept', ref[1].deref() === undefined ? 'region freed' : 'region kept');
+    }
+  `);
+  expect(r.stderr).toBe('');
+  expect(r.stdout.trim().split('\n')).toEqual(['queued message freed region freed', 'blocked message freed region freed']);
+});
