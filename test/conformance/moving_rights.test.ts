@@ -18,6 +18,7 @@ import {
   portSet,
   portWithSend,
   recv,
+  setQlimit,
   refs,
   requestNotification,
   send,
@@ -174,6 +175,26 @@ suite('moving rights in messages', () => {
       await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [ool(pooled, true)] }));
       expect(pooled.toString()).toBe('pooled');
       expect(Buffer.from(await received()).toString()).toBe('pooled');
+    },
+  );
+
+  conformance(
+    'OOL memory sent with deallocate to a full queue: the send times out after copy-in, the caller\'s buffer is gone and the pseudo-receive hands the region back in the message',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_ool_descriptor (the region leaves the sender at copy-in); ipc_mqueue.c:ipc_mqueue_send (a full queue with a zero timeout: MACH_SEND_TIMED_OUT); mach_msg.c:mach_msg_send (copy-in before the send, pseudo-receive after it fails)',
+    async ({ api }) => {
+      const rcv = portWithSend(api);
+      setQlimit(api, rcv, 1);
+      await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND));
+      const data = pattern(4096, 11);
+      const copy = Uint8Array.from(data);
+      const m = msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: C.MACH_MSG_OOL_DESCRIPTOR, data, deallocate: true, copy: C.MACH_MSG_VIRTUAL_COPY }] });
+      await expectMachError(api.mach_msg(m, C.MACH_SEND_MSG | C.MACH_SEND_TIMEOUT, C.MACH_PORT_NULL, 0), 'MACH_SEND_TIMED_OUT');
+      expect(data.length).toBe(0);
+      const back = (m.descriptors![0] as OolDescriptor).data;
+      expect(Buffer.from(back).equals(Buffer.from(copy))).toBe(true);
+      // The queue still holds only the first message.
+      expect((await recv(api, rcv)).descriptors ?? []).toEqual([]);
+      await expectEmpty(api, rcv);
     },
   );
 
