@@ -7,10 +7,16 @@
 import { expect, it } from 'vitest';
 import { runWithTask } from './child-task.js';
 
-/** `turn()`: one trip through the event loop. Rejects when the child fails. */
+/** `turn()`: one trip through the event loop; `collect()`: three turns, each followed by a full GC. Rejects when the child fails. */
 async function run(body: string): Promise<{ stdout: string; stderr: string }> {
   const r = await runWithTask(`
     const turn = () => new Promise((r) => setTimeout(r, 0));
+    const collect = async () => {
+      for (let i = 0; i < 3; i++) {
+        await turn();
+        globalThis.gc();
+      }
+    };
     ${body}
   `, ['--expose-gc']);
   if (r.code !== 0) throw new Error(`the child exited with ${r.code}\n${r.stderr}`);
@@ -39,10 +45,7 @@ it('a failed send (bad shape, bad descriptor type, bad destination, bad descript
         console.log(kind, outcome);
         return [new WeakRef(data), new WeakRef(body)];
       })();
-      for (let i = 0; i < 3; i++) {
-        await turn();
-        globalThis.gc();
-      }
+      await collect();
       console.log(kind, refs[0].deref() === undefined ? 'data freed' : 'data kept', refs[1].deref() === undefined ? 'body freed' : 'body kept');
     }
   `);
@@ -75,10 +78,7 @@ it('a kernel dropped after a send and a blocked receive is collected (the reused
     }
     for (const mode of ['send', 'blocked receive']) {
       const ref = await use(mode);
-      for (let i = 0; i < 3; i++) {
-        await turn();
-        globalThis.gc();
-      }
+      await collect();
       console.log(mode, ref.deref() === undefined ? 'kernel freed' : 'kernel kept');
     }
   `);
@@ -106,10 +106,7 @@ it('a received message is not kept alive by the kernel once its receiver drops i
         }
         return [new WeakRef(got), new WeakRef(got.descriptors[0].data)];
       })();
-      for (let i = 0; i < 3; i++) {
-        await turn();
-        globalThis.gc();
-      }
+      await collect();
       console.log(mode, ref[0].deref() === undefined ? 'message freed' : 'message kept', ref[1].deref() === undefined ? 'region freed' : 'region kept');
     }
   `);
