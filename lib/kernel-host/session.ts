@@ -15,7 +15,7 @@ import {
 } from '../constants.js';
 import { MachError } from '../errors.js';
 import type { MachMessage, ReceivedMessage } from '../types.js';
-import { coversWholeBuffer, detachForSend, wasTakenBySend } from '../message/ool-deallocate.js';
+import { coversWholeBuffer, detachTakenBuffers, wasTakenBySend } from '../message/ool-deallocate.js';
 import { errorFromRecord, KernelProtocolError } from './error-codec.js';
 import { beginFrame, endFrame, parseFrame, payload, setSeq } from './frames.js';
 import { F, METHOD_ID, MSG_FLAG, type MethodName } from './protocol.js';
@@ -84,9 +84,6 @@ function sendWasCopiedIn(err: unknown, rewrite: unknown): boolean {
   return err instanceof MachError && (err.kr & 0xffffc000) === 0x10004000;
 }
 
-function detachAll(buffers: ArrayBuffer[] | null): void {
-  if (buffers !== null) for (const buf of buffers) if (buf.byteLength !== 0) detachForSend(buf);
-}
 
 /** The error a call gets once the kernel host is gone. */
 export function kernelGone(option: number, context: string, reason: string): MachError {
@@ -283,19 +280,19 @@ export class KernelSession {
       return;
     }
     if (f.type === F.MSG_RESULT) {
-      detachAll(p.toDetach);
+      detachTakenBuffers(p.toDetach);
       p.resolve(value as ReceivedMessage | undefined);
       return;
     }
     const out = (value ?? {}) as { error?: { kind?: string }; rewrite?: Record<string, unknown>; requestInDetails?: boolean };
     if (out.rewrite !== undefined) applyRewrite(p.msg, out.rewrite);
     if (out.error?.kind === 'Aborted') {
-      if (out.rewrite !== undefined) detachAll(p.toDetach);
+      if (out.rewrite !== undefined) detachTakenBuffers(p.toDetach);
       p.reject(p.signal?.reason);
       return;
     }
     const err = errorFromRecord(out.error);
-    if (sendWasCopiedIn(err, out.rewrite)) detachAll(p.toDetach);
+    if (sendWasCopiedIn(err, out.rewrite)) detachTakenBuffers(p.toDetach);
     if (out.requestInDetails === true && err instanceof MachError) err.details.message = p.msg;
     p.reject(err);
   }

@@ -58,6 +58,15 @@ export function detachForSend(buf: ArrayBufferLike): ArrayBuffer | null {
 }
 
 /**
+ * Detach every buffer a send took once its copy-in is known to have happened (a backend
+ * that copies the bytes itself first, then learns the outcome). The same buffer listed
+ * twice, for two descriptors of one message, is detached once (it then reads as empty).
+ */
+export function detachTakenBuffers(buffers: readonly ArrayBuffer[] | null): void {
+  if (buffers !== null) for (const buf of buffers) if (buf.byteLength !== 0) detachForSend(buf);
+}
+
+/**
  * True when `data` is a view of a buffer an earlier deallocate send detached: its memory
  * is no longer the sender's, and sending it fails with MACH_SEND_INVALID_MEMORY. (A
  * detached buffer reads as empty in JS, so only an empty view can be one.)

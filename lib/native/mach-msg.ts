@@ -19,7 +19,7 @@ import * as C from '../constants.js';
 import { MachError } from '../errors.js';
 import { readDescriptor, type OolResolver } from '../message/descriptors.js';
 import { readHeader } from '../message/header.js';
-import { coversWholeBuffer, detachForSend, wasTakenBySend } from '../message/ool-deallocate.js';
+import { coversWholeBuffer, detachTakenBuffers, wasTakenBySend } from '../message/ool-deallocate.js';
 import { decodeMessage, encodeMessage } from '../message/wire.js';
 import type { MachMessage, MachMsgControl, MachMsgDescriptor, ReceivedMessage } from '../types.js';
 import type { NativeAddon } from './addon.js';
@@ -104,13 +104,6 @@ function regionsToDetach(encoded: { bytes: Uint8Array; ool: ReadonlyArray<{ desc
   return out;
 }
 
-/** Detach the regions a send took (after its copy-in: success, or a pseudo-receive). */
-function detachSent(buffers: ArrayBuffer[] | null): void {
-  if (buffers === null) return;
-  // The same buffer twice in one message is detached once (it then reads as empty).
-  for (const buf of buffers) if (buf.byteLength !== 0) detachForSend(buf);
-}
-
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason;
 }
@@ -153,7 +146,7 @@ export function sendMessage(ctx: MsgContext, msg: MachMessage, option: number, t
   const kr = addon.msg_send(encoded.bytes, encoded.size, (sendOption | C.MACH_SEND_TIMEOUT) >>> 0, 0, offsets, data);
   // The kernel has copied the regions in (a success, or a pseudo-receive that hands new
   // mappings back): a deallocate send's whole buffers leave JS now.
-  if (kr === C.MACH_MSG_SUCCESS || isPseudoReceive(kr)) detachSent(toDetach);
+  if (kr === C.MACH_MSG_SUCCESS || isPseudoReceive(kr)) detachTakenBuffers(toDetach);
   if (kr === C.MACH_MSG_SUCCESS) return sent;
   if (kr === C.MACH_SEND_TIMED_OUT && userTimeout !== 0) {
     // The queue is full and the caller is willing to wait: continue off the event loop.
