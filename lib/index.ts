@@ -15,12 +15,27 @@ export { backend, selectBackend } from './backend.js';
 
 type MachFunction = keyof Omit<MachApi, 'backendName' | 'bootstrap_port'>;
 
-/** A function that forwards to the active backend's MachApi on each call. */
-function bound<K extends MachFunction>(name: K): MachApi[K] {
-  return ((...args: unknown[]) => (currentBackend().api[name] as (...a: unknown[]) => unknown)(...args)) as MachApi[K];
+/**
+ * A function that forwards to the active backend's MachApi on each call. C names the
+ * bootstrap port with a global variable (`bootstrap_look_up(bootstrap_port, name, &sp)`),
+ * here a function of the active backend ({@link bootstrap_port}), so wherever a root
+ * function takes a port name it also takes that function itself and passes its value:
+ * `bootstrap_look_up(bootstrap_port, name)` reads as it does in C.
+ */
+function bound<K extends MachFunction>(name: K): RootFunction<MachApi[K]> {
+  return ((...args: unknown[]) => {
+    for (let i = 0; i < args.length; i++) if (args[i] === bootstrap_port) args[i] = bootstrap_port();
+    return (currentBackend().api[name] as (...a: unknown[]) => unknown)(...args);
+  }) as RootFunction<MachApi[K]>;
 }
 
-/** This process's bootstrap port on the active backend. */
+/** A MachApi method as exported here: each numeric parameter also takes {@link bootstrap_port}. */
+export type RootFunction<F> = F extends (...args: infer A) => infer R ? (...args: { [I in keyof A]: A[I] extends number ? A[I] | typeof bootstrap_port : A[I] }) => R : never;
+
+/**
+ * This process's bootstrap port on the active backend (C's `bootstrap_port` global). The
+ * Mach-named functions exported here accept this function in place of the port name.
+ */
 export function bootstrap_port(): number {
   return currentBackend().api.bootstrap_port;
 }
