@@ -213,6 +213,26 @@ describe('bootstrap_register', () => {
     server.kernel.checkInvariants();
   });
 
+  it('a name registered with a kernel object’s port outlives its task; one with an ordinary send right goes with it', () => {
+    const { kernel, server, client } = setup();
+    const self = server.mach_task_self();
+    const host = server.mach_host_self();
+    server.bootstrap_register(server.bootstrap_port, 'svc.kobject', host);
+    const port = server.mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE);
+    server.mach_port_insert_right(self, port, port, MACH_MSG_TYPE_MAKE_SEND);
+    server.bootstrap_register(server.bootstrap_port, 'svc.plain', port);
+    server.terminate();
+    // The host port never dies, so launchd never learns the name is stale (bootstrap.md fact 10).
+    const found = client.bootstrap_look_up(client.bootstrap_port, 'svc.kobject');
+    expect(found).toBe(client.mach_host_self());
+    const cSelf = client.mach_task_self();
+    const mine = client.mach_port_allocate(cSelf, MACH_PORT_RIGHT_RECEIVE);
+    client.mach_port_insert_right(cSelf, mine, mine, MACH_MSG_TYPE_MAKE_SEND);
+    expect(() => client.bootstrap_register(client.bootstrap_port, 'svc.kobject', mine)).toThrow(expect.objectContaining({ kr: BOOTSTRAP_NOT_PRIVILEGED }));
+    expect(() => client.bootstrap_look_up(client.bootstrap_port, 'svc.plain')).toThrow(expect.objectContaining({ kr: BOOTSTRAP_UNKNOWN_SERVICE }));
+    kernel.checkInvariants();
+  });
+
   it('a dead name is refused with BOOTSTRAP_NO_MEMORY (1105) and a failed register leaves the caller’s right alone', () => {
     const { server } = setup();
     const self = server.mach_task_self();

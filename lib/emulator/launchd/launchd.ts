@@ -16,11 +16,17 @@
  *   name (what servo/ipc-channel relies on) and succeeds for an unknown one;
  * - look_up of an unknown name → BOOTSTRAP_UNKNOWN_SERVICE (1102), else a send right.
  * launchd arms a dead-name request on each service's send right and deletes the entry when
- * it fires; an anonymous job's services go when the job (task) goes. The emulated launchd
+ * it fires; an anonymous job's services go when the job (task) goes, except one registered
+ * with a kernel object's port, which never dies and so stays (bootstrap.md fact 10). The emulated launchd
  * handles those events before every request, so a service whose receive right died is
  * 1102 from then on and its name can be checked in again. (On a Mac a look-up racing the
  * notification can briefly get KERN_SUCCESS with MACH_PORT_DEAD; that window is not modelled.)
- * Sandbox checks and plist-declared (demand-launched) services are not modelled.
+ * The kernel's own daemons (notifyd) are declared services, as a launchd plist declares
+ * them: the first check_in, register or look_up of a declared name starts the daemon, which
+ * registers its port (addDaemonService), so a look-up always finds it and a task cannot
+ * take the name (BOOTSTRAP_NOT_PRIVILEGED). This is what lets a task that reaches the
+ * kernel only through MachApi calls (a kernel host's client) find notifyd.
+ * Sandbox checks and other plist-declared (demand-launched) services are not modelled.
  * @module
  */
 import {
@@ -67,6 +73,11 @@ function nameOfKey(key: string): string {
   return new TextDecoder().decode(Buffer.from(key, 'latin1'));
 }
 
+/** The key of a daemon's service name (as a request would carry it: at most 127 bytes). */
+function daemonKey(name: string): string {
+  return keyOf(new TextEncoder().encode(name).subarray(0, BOOTSTRAP_MAX_NAME_LEN - 1));
+}
+
 /** A reply that is only RetCode (mig_reply_error_t; register2's success reply too). */
 const retCodeReply = (kr: number): KobjectReply => ({ body: migReplyErrorBody(kr), retCode: kr });
 
@@ -75,9 +86,19 @@ export class EmulatedLaunchd {
   /** The bootstrap port (a user-service port whose receive right the kernel holds). */
   readonly port: Port;
   private readonly services = new Map<string, MachService>();
+  /** The declared services, by name key: each starts its daemon (which calls addDaemonService). */
+  private readonly declared = new Map<string, () => void>();
 
-  constructor(private readonly kernel: Kernel) {
+  /**
+   * `daemons`: the declared (demand-launched) services, name → a function that starts the
+   * daemon serving it; the daemon registers its port with {@link addDaemonService}.
+   */
+  constructor(
+    private readonly kernel: Kernel,
+    daemons: Readonly<Record<string, () => void>> = {},
+  ) {
     this.port = kernel.createKobjectPort(IKOT_NONE, (req) => this.serve(req), { userService: true, label: 'launchd bootstrap' });
+    for (const [name, start] of Object.entries(daemons)) this.declared.set(daemonKey(name), start);
   }
 
   /** A new send right to the bootstrap port in `task`'s space; its name. */
@@ -90,7 +111,7 @@ export class EmulatedLaunchd {
    * (notifyd). launchd keeps a send right; the entry has no job and lives as long as the port.
    */
   addDaemonService(name: string, port: Port): void {
-    const key = keyOf(new TextEncoder().encode(name).subarray(0, BOOTSTRAP_MAX_NAME_LEN - 1));
+    const key = daemonKey(name);
     this.reap();
     if (this.services.has(key)) throw new Error(`launchd: ${name} is already registered`);
     this.services.set(key, { key, port: this.kernel.makeRight(port, MACH_MSG_TYPE_MAKE_SEND), job: null });
@@ -105,12 +126,22 @@ export class EmulatedLaunchd {
   /**
    * Handle the dead-name notifications launchd would have received (a service port died)
    * and the exits of anonymous jobs: delete those entries and drop launchd's send rights.
+   * A service registered with a kernel object's port (a host, semaphore or live task
+   * port) outlives its job: the port never dies, so launchd never hears of it, and the
+   * name stays taken for the rest of the session (reference bootstrap.md fact 10,
+   * jackaudio/jack2#784 and #788: jackd's semaphore registration outlived jackd).
    */
   private reap(): void {
     for (const s of [...this.services.values()]) {
-      if (s.port.active && (s.job === null || !s.job.terminated)) continue;
+      if (s.port.active && (s.job === null || !s.job.terminated || s.port.kobjectType !== IKOT_NONE)) continue;
       this.delete(s);
     }
+  }
+
+  /** A declared service that is not registered: start its daemon (launchd's demand launch). */
+  private demand(key: string): void {
+    if (this.services.has(key)) return;
+    this.declared.get(key)?.();
   }
 
   private delete(s: MachService): void {
@@ -144,6 +175,7 @@ export class EmulatedLaunchd {
     const r = new MigReader(req.body, JOB_REQUEST_BODY.check_in2);
     const key = keyOf(r.cString(BOOTSTRAP_MAX_NAME_LEN));
     r.u64(); // flags: PER_PID_SERVICE and STRICT_CHECKIN are not modelled
+    this.demand(key);
     const existing = this.services.get(key);
     if (existing !== undefined) {
       return retCodeReply(existing.job !== req.caller ? BOOTSTRAP_NOT_PRIVILEGED : BOOTSTRAP_SERVICE_ACTIVE);
@@ -165,6 +197,7 @@ export class EmulatedLaunchd {
     const r = new MigReader(req.body, JOB_REQUEST_BODY.register2);
     const key = keyOf(r.cString(BOOTSTRAP_MAX_NAME_LEN));
     r.u64();
+    this.demand(key);
     const sp: PortRef = d[0]!.port;
     const existing = this.services.get(key);
     if (existing !== undefined) {
@@ -190,6 +223,7 @@ export class EmulatedLaunchd {
     r.i32(); // target pid (per-PID look-ups are not modelled)
     r.bytesOf(16); // instance id
     r.u64(); // flags
+    this.demand(key);
     const s = this.services.get(key);
     if (s === undefined) return retCodeReply(BOOTSTRAP_UNKNOWN_SERVICE);
     const port = this.kernel.makeRight(s.port, MACH_MSG_TYPE_COPY_SEND);
