@@ -17,7 +17,8 @@ commands:
   demo                 two tasks exchange a service, rights, OOL memory and a reply
   lsmp [-p PID | --all] [--json] [--emulator-demo]
                        the Mach ports a task holds, with rights and peers (like Apple's lsmp)
-  lookup SERVICE       bootstrap_look_up SERVICE on the active backend
+  lookup SERVICE [--json]
+                       bootstrap_look_up SERVICE on the active backend
   kernel [--socket PATH]
                        run one emulated kernel serving other processes (MACHPORT_KERNEL=PATH)
   help                 this text
