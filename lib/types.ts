@@ -273,8 +273,24 @@ export interface MachApi {
   mach_port_extract_right(task: task_t, name: mach_port_name_t, msgt_name: number): { poly: mach_port_name_t; polyPoly: number };
   /** The MACH_PORT_TYPE_* bits of a name (dead ports reported as DEAD_NAME), plus the DNREQUEST bit. */
   mach_port_type(task: task_t, name: mach_port_name_t): number;
-  /** Every name in the space with its type bits, in increasing index order. */
-  mach_port_names(task: task_t): { names: mach_port_name_t[]; types: number[] };
+  /**
+   * Every name in the space and its MACH_PORT_TYPE_* bits, in increasing index order:
+   * `types[i]` is the type of `names[i]`, and both arrays have the same length.
+   *
+   * As in C, where mach_port_names returns a `mach_port_name_array_t` and a
+   * `mach_port_type_array_t` (arrays of 32-bit natural_t), the arrays are
+   * `Uint32Array`s. They are fresh on every call and owned by the caller, like the
+   * arrays C's caller receives vm_allocate'd: changing one does not affect the space or
+   * another call's result.
+   *
+   * Note that a typed array's `map` returns a typed array of the same kind:
+   * `names.map((n) => n.toString(16))` coerces each string back to a number (0 where it
+   * is not decimal). To map to anything other than uint32 values use
+   * `Array.from(names, fn)`, e.g. `Array.from(names, (n) => n.toString(16))`. Likewise
+   * `JSON.stringify(names)` gives an object keyed by index; use `Array.from(names)` for a
+   * JSON array.
+   */
+  mach_port_names(task: task_t): { names: Uint32Array; types: Uint32Array };
   /** Put a receive right into exactly one port set (`after`), or out of every set with MACH_PORT_NULL. */
   mach_port_move_member(task: task_t, member: mach_port_name_t, after: mach_port_name_t): void;
   /** Add a receive right to a port set; a port may be a member of several sets (Darwin). */

@@ -454,8 +454,8 @@ export class EmulatedTask implements MachApi {
     return this.value('mach_port_type', task, !FROM_USER, (space) => portType(space, n));
   }
 
-  /** mach_port_names: every name with its type, in increasing index order. */
-  mach_port_names(task: number): { names: number[]; types: number[] } {
+  /** mach_port_names: every name with its type, in increasing index order, as fresh Uint32Arrays. */
+  mach_port_names(task: number): { names: Uint32Array; types: Uint32Array } {
     return this.value('mach_port_names', task, !FROM_USER, (space) => ({ kr: KERN_SUCCESS, value: portNames(space) }));
   }
 

@@ -262,10 +262,12 @@ export class NativeApi implements MachApi {
     return type >>> 0;
   }
 
-  mach_port_names(task: task_t): { names: mach_port_name_t[]; types: number[] } {
+  mach_port_names(task: task_t): { names: Uint32Array; types: Uint32Array } {
     const [kr, names, types] = this.addon.mach_port_names(u32(task, 'task'));
     check(kr, 'mach_port_names');
-    return { names: Array.from(names ?? []), types: Array.from(types ?? []) };
+    // The addon copies libSystem's vm_allocate'd arrays into new Uint32Arrays and
+    // vm_deallocates the originals (native/ports.cc TakeWords): these are the caller's.
+    return { names: names ?? new Uint32Array(0), types: types ?? new Uint32Array(0) };
   }
 
   mach_port_move_member(task: task_t, member: mach_port_name_t, after: mach_port_name_t): void {

@@ -50,7 +50,8 @@ export const machPortTypeRoutine = defineRoutine({
 
 /**
  * mach_port_names(task): every name in the task's space and its MACH_PORT_TYPE_* bits,
- * ascending by name.
+ * ascending by name, as fresh Uint32Arrays the caller owns (as MachApi.mach_port_names
+ * returns them).
  *
  * - Emulator: a MIG exchange with the emulated kernel (a kernel-object call to the task
  *   port); the names travel back in the reply's two OOL arrays.
@@ -59,14 +60,13 @@ export const machPortTypeRoutine = defineRoutine({
  *
  * Errors (MachError): `task` not a task port (e.g. the host port) → KERN_INVALID_TASK.
  */
-export async function machPortNames(api: MachApi, task: number, options?: KernelCallOptions): Promise<{ names: number[]; types: number[] }> {
+export async function machPortNames(api: MachApi, task: number, options?: KernelCallOptions): Promise<{ names: Uint32Array; types: Uint32Array }> {
   const a = checkApi(api, 'machPortNames');
   const t = checkName(task, 'task');
   const opts = checkOptions(options, 'machPortNames');
   if (isNative(a)) {
     throwIfAborted(opts.signal);
-    const { names, types } = a.mach_port_names(t);
-    return { names: Array.from(names), types: Array.from(types) };
+    return a.mach_port_names(t);
   }
   return callKernel(machPortNamesRoutine, a, t, {}, opts);
 }

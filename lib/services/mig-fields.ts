@@ -25,10 +25,11 @@ export interface OolWordsOptions {
 
 /**
  * An out-of-line array of uint32 elements (port names, port types, …) with an inline
- * element count. Encodes a `readonly number[]` as little-endian words in an OOL
- * descriptor (MACH_MSG_VIRTUAL_COPY); decodes to `number[]` of uint32 values.
+ * element count. Encodes a `readonly number[]` or a `Uint32Array` as little-endian words
+ * in an OOL descriptor (MACH_MSG_VIRTUAL_COPY); decodes to a fresh `Uint32Array` (the
+ * natural_t array MIG hands its caller), which the caller owns.
  */
-export function oolWords(options: OolWordsOptions = {}): DescriptorField<readonly number[], number[]> {
+export function oolWords(options: OolWordsOptions = {}): DescriptorField<readonly number[] | Uint32Array, Uint32Array> {
   const max = options.max ?? Infinity;
   if (max !== Infinity && (!Number.isInteger(max) || max < 0 || max > 0x3fffffff)) {
     throw new TypeError(`oolWords({ max }) must be a non-negative integer element count, got ${String(max)}`);
@@ -41,31 +42,32 @@ export function oolWords(options: OolWordsOptions = {}): DescriptorField<readonl
     descriptorType: MACH_MSG_OOL_DESCRIPTOR,
     counted: true,
     max,
-    toDescriptor(value: readonly number[], where: string): MachMsgDescriptor {
-      if (!Array.isArray(value)) throw new TypeError(`${where} (${description}) must be an array of uint32 values`);
+    toDescriptor(value: readonly number[] | Uint32Array, where: string): MachMsgDescriptor {
+      const typed = value instanceof Uint32Array;
+      if (!typed && !Array.isArray(value)) throw new TypeError(`${where} (${description}) must be an array of uint32 values or a Uint32Array`);
       if (value.length > max) throw new MachError(MIG_ARRAY_TOO_LARGE, `${where}: ${value.length} elements exceed ${description}`);
       const data = new Uint8Array(4 * value.length);
       const view = new DataView(data.buffer);
       for (let i = 0; i < value.length; i++) {
         const v = value[i];
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+        if (!typed && (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff)) {
           throw new TypeError(`${where}[${i}] (${description}) must be an integer that fits 32 bits`);
         }
-        view.setUint32(4 * i, v >>> 0, true);
+        view.setUint32(4 * i, v! >>> 0, true);
       }
       return { type: MACH_MSG_OOL_DESCRIPTOR, data, copy: MACH_MSG_VIRTUAL_COPY, deallocate };
     },
-    count(value: readonly number[]): number {
+    count(value: readonly number[] | Uint32Array): number {
       return value.length;
     },
-    fromDescriptor(desc: MachMsgDescriptor, count: number, where: string): number[] {
+    fromDescriptor(desc: MachMsgDescriptor, count: number, where: string): Uint32Array {
       if (desc.type !== MACH_MSG_OOL_DESCRIPTOR) throw new MachError(MIG_TYPE_ERROR, `${where}: expected an OOL descriptor, got type ${desc.type}`);
       if (count > max) throw new MachError(MIG_TYPE_ERROR, `${where}: count ${count} exceeds ${description}`);
       const size = desc.size ?? desc.data.byteLength;
       if (size !== 4 * count) throw new MachError(MIG_TYPE_ERROR, `${where}: descriptor of ${size} bytes for ${count} elements`);
       if (desc.data.byteLength < size) throw new MachError(MIG_TYPE_ERROR, `${where}: the region's ${desc.data.byteLength} bytes were not read`);
       const view = new DataView(desc.data.buffer, desc.data.byteOffset, size);
-      const out: number[] = new Array(count);
+      const out = new Uint32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getUint32(4 * i, true);
       return out;
     },

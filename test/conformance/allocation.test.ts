@@ -207,14 +207,14 @@ suite('allocation and names', () => {
       const d = api.mach_port_allocate(task, C.MACH_PORT_RIGHT_DEAD_NAME);
       const o = sendOnce(api, r);
       const { names, types } = api.mach_port_names(task);
-      const m = new Map(names.map((n, i) => [n, types[i]!]));
+      const m = new Map(Array.from(names, (n, i) => [n, types[i]!]));
       expect(m.get(r)).toBe(C.MACH_PORT_TYPE_RECEIVE);
       expect(m.get(sr)).toBe(C.MACH_PORT_TYPE_SEND_RECEIVE);
       expect(m.get(s)).toBe(C.MACH_PORT_TYPE_PORT_SET);
       expect(m.get(d)).toBe(C.MACH_PORT_TYPE_DEAD_NAME);
       expect(m.get(o)).toBe(C.MACH_PORT_TYPE_SEND_ONCE);
       expect(m.get(task)! & C.MACH_PORT_TYPE_SEND).toBe(C.MACH_PORT_TYPE_SEND);
-      const indices = names.map((n) => C.MACH_PORT_INDEX(n));
+      const indices = Array.from(names, (n) => C.MACH_PORT_INDEX(n));
       expect(indices).toEqual([...indices].sort((x, y) => x - y));
       expect(new Set(indices).size).toBe(indices.length);
     },
@@ -231,6 +231,44 @@ suite('allocation and names', () => {
       for (const n of made.slice(1)) expect(api.mach_port_type(task, n)).toBe(m.get(n));
       expect(m.get(made[1]!)).toBe(C.MACH_PORT_TYPE_PORT_SET);
       expect(m.get(made[2]!)).toBe(C.MACH_PORT_TYPE_SEND_RECEIVE);
+    },
+  );
+
+  conformance(
+    'S35 mach_port_names returns natural_t arrays: two Uint32Arrays of equal length, fresh on every call and owned by the caller',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_names (mach_port_name_array_t, mach_port_type_array_t)',
+    ({ api, task }) => {
+      const r = port(api);
+      const s = portSet(api);
+      const first = api.mach_port_names(task);
+      expect(first.names).toBeInstanceOf(Uint32Array);
+      expect(first.types).toBeInstanceOf(Uint32Array);
+      expect(first.types.length).toBe(first.names.length);
+      expect(first.names.length).toBeGreaterThanOrEqual(3);
+      expect(first.names).toContain(r);
+      expect(first.names).toContain(s);
+      const names = Array.from(first.names);
+      const types = Array.from(first.types);
+      const second = api.mach_port_names(task);
+      // Distinct arrays over distinct memory.
+      expect(second.names).not.toBe(first.names);
+      expect(second.types).not.toBe(first.types);
+      expect(second.names.buffer).not.toBe(first.names.buffer);
+      expect(second.types.buffer).not.toBe(first.types.buffer);
+      expect(second.names.buffer).not.toBe(second.types.buffer);
+      // Scribbling over one result changes neither the space nor the next result.
+      first.names.fill(0);
+      first.types.fill(0xffffffff);
+      expect(Array.from(second.names)).toEqual(names);
+      expect(Array.from(second.types)).toEqual(types);
+      const third = api.mach_port_names(task);
+      expect(Array.from(third.names)).toEqual(names);
+      expect(Array.from(third.types)).toEqual(types);
+      expect(typeOf(api, r)).toBe(C.MACH_PORT_TYPE_RECEIVE);
+      expect(typeOf(api, s)).toBe(C.MACH_PORT_TYPE_PORT_SET);
+      // The same holds of the second result: mutating it leaves a fourth call alone.
+      second.names[0] = 0;
+      expect(api.mach_port_names(task).names[0]).toBe(names[0]);
     },
   );
 

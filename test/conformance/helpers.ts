@@ -77,12 +77,12 @@ export function isGone(api: MachApi, name: number): boolean {
 export function namesMap(api: MachApi): Map<number, number> {
   const { names, types } = api.mach_port_names(api.mach_task_self());
   expect(types.length).toBe(names.length);
-  return new Map(names.map((n, i) => [n, types[i]!]));
+  return new Map(Array.from(names, (n, i) => [n, types[i]!]));
 }
 
 /** An index that no name of the space uses, made into a name with generation 0x03. */
 export function unusedName(api: MachApi, from = 0x1200): number {
-  const used = new Set(api.mach_port_names(api.mach_task_self()).names.map((n) => n >>> 8));
+  const used = new Set(Array.from(api.mach_port_names(api.mach_task_self()).names, (n) => n >>> 8));
   for (let index = from >>> 8; ; index++) {
     if (!used.has(index)) return ((index << 8) | 0x03) >>> 0;
   }

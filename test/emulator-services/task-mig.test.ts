@@ -108,8 +108,8 @@ describe('mach_port routines through the task port', () => {
     const count = word(reply.body, 8);
     expect(Array.from(reply.body.subarray(0, 8))).toEqual(NDR);
     expect(word(reply.body, 12)).toBe(count);
-    const names = Array.from(wordsFromBytes(namesD!.data, 0, count), (n) => n >>> 0);
-    const types = Array.from(wordsFromBytes(typesD!.data, 0, count), (n) => n >>> 0);
+    const names = Uint32Array.from(wordsFromBytes(namesD!.data, 0, count));
+    const types = Uint32Array.from(wordsFromBytes(typesD!.data, 0, count));
     expect({ names, types }).toEqual(a.mach_port_names(self));
   });
 
@@ -128,7 +128,7 @@ describe('mach_port routines through the task port', () => {
     const reply = await migCall(a, bInA, 3200);
     const count = word(reply.body, 8);
     const names = Array.from(wordsFromBytes((reply.descriptors[0] as OolDescriptor).data, 0, count), (n) => n >>> 0);
-    expect(names).toEqual(b.mach_port_names(b.mach_task_self()).names);
+    expect(names).toEqual(Array.from(b.mach_port_names(b.mach_task_self()).names));
     expect(names).toContain(port);
   });
 

@@ -250,7 +250,8 @@ describe('deallocate, destroy, type', () => {
     const s = a.mach_port_allocate(self, C.MACH_PORT_RIGHT_PORT_SET);
     const d = a.mach_port_allocate(self, C.MACH_PORT_RIGHT_DEAD_NAME);
     const { names, types } = a.mach_port_names(self);
-    expect(names).toEqual([...names].sort((x, y) => (x >>> 8) - (y >>> 8)));
+    expect(names).toBeInstanceOf(Uint32Array);
+    expect(Array.from(names)).toEqual([...names].sort((x, y) => (x >>> 8) - (y >>> 8)));
     expect(types[names.indexOf(self)]).toBe(C.MACH_PORT_TYPE_SEND);
     expect(types[names.indexOf(p)]).toBe(C.MACH_PORT_TYPE_RECEIVE);
     expect(types[names.indexOf(s)]).toBe(C.MACH_PORT_TYPE_PORT_SET);

@@ -105,7 +105,7 @@ export { expectCode } from '../emulator/helpers.js';
 /** The names and types of a task's space, for before/after comparisons. */
 export function names(t: EmulatedTask): string[] {
   const { names: n, types } = t.mach_port_names(self(t));
-  return n.map((x, i) => `0x${x.toString(16)}:0x${types[i]!.toString(16)}`);
+  return Array.from(n, (x, i) => `0x${x.toString(16)}:0x${types[i]!.toString(16)}`);
 }
 
 /** The rights of a task by port identity (names may change across a pseudo-receive, §2.6). */

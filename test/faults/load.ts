@@ -46,7 +46,7 @@ function portOf(t: EmulatedTask, name: number): Port {
 
 function namesOf(t: EmulatedTask): string {
   const { names, types } = t.mach_port_names(t.mach_task_self());
-  return names.map((n, i) => `${n.toString(16)}:${types[i]!.toString(16)}`).join(' ');
+  return Array.from(names, (n, i) => `${n.toString(16)}:${types[i]!.toString(16)}`).join(' ');
 }
 
 /** Run the scenario; throws (node:assert) on the first broken expectation. */

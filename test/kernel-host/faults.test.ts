@@ -241,7 +241,9 @@ describe('kernel host: malformed and oversized frames', () => {
     r.write(callFrame(handle, seq(), 'mach_port_names', [0x103]));
     const f3 = await r.next();
     expect(f3.type).toBe(F.RESULT);
-    expect((readValue(payload(f3)) as { names: number[] }).names.length).toBe(2 + 2);
+    const listed = readValue(payload(f3)) as { names: Uint32Array };
+    expect(listed.names).toBeInstanceOf(Uint32Array);
+    expect(listed.names.length).toBe(2 + 2);
     r.sock.destroy();
     await r.closed;
   });

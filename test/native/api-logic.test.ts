@@ -60,6 +60,20 @@ describe('NativeApi argument checks (stand-in addon)', () => {
     expect(status.mps_qlimit).toBe(16);
     expect(status.mps_msgcount).toBe(0);
   });
+
+  it('mach_port_names hands back the Uint32Arrays the addon copied out (one new pair per call)', () => {
+    const { api, task } = setup();
+    const p = api.mach_port_allocate(task, C.MACH_PORT_RIGHT_RECEIVE);
+    const first = api.mach_port_names(task);
+    expect(first.names).toBeInstanceOf(Uint32Array);
+    expect(first.types).toBeInstanceOf(Uint32Array);
+    expect(first.types.length).toBe(first.names.length);
+    expect(first.types[first.names.indexOf(p)]).toBe(C.MACH_PORT_TYPE_RECEIVE);
+    const second = api.mach_port_names(task);
+    expect(second.names).not.toBe(first.names);
+    first.names.fill(0);
+    expect(second.names).toContain(p);
+  });
 });
 
 describe('NativeApi guard pre-checks (stand-in addon)', () => {

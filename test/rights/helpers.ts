@@ -72,17 +72,15 @@ export function typeOf(api: MachApi, name: number): number | string {
 /** Every name of a task with its type and user references, as sorted lines (an lsmp in miniature). */
 export function space(api: MachApi): string[] {
   const { names, types } = api.mach_port_names(api.mach_task_self());
-  return names
-    .map((n, i) => {
-      const t = types[i]! >>> 0;
-      const urefs = [
-        t & MACH_PORT_TYPE_SEND ? `s${refs(api, n, MACH_PORT_RIGHT_SEND)}` : '',
-        t & MACH_PORT_TYPE_SEND_ONCE ? `o${refs(api, n, MACH_PORT_RIGHT_SEND_ONCE)}` : '',
-        t & MACH_PORT_TYPE_DEAD_NAME ? `d${refs(api, n, MACH_PORT_RIGHT_DEAD_NAME)}` : '',
-      ].join('');
-      return `0x${n.toString(16)} type=0x${t.toString(16)} ${urefs}`;
-    })
-    .sort();
+  return Array.from(names, (n, i) => {
+    const t = types[i]! >>> 0;
+    const urefs = [
+      t & MACH_PORT_TYPE_SEND ? `s${refs(api, n, MACH_PORT_RIGHT_SEND)}` : '',
+      t & MACH_PORT_TYPE_SEND_ONCE ? `o${refs(api, n, MACH_PORT_RIGHT_SEND_ONCE)}` : '',
+      t & MACH_PORT_TYPE_DEAD_NAME ? `d${refs(api, n, MACH_PORT_RIGHT_DEAD_NAME)}` : '',
+    ].join('');
+    return `0x${n.toString(16)} type=0x${t.toString(16)} ${urefs}`;
+  }).sort();
 }
 
 /** Let queued promise callbacks and timers run. */

@@ -41,6 +41,7 @@ import {
   machPortNamesRoutine,
   machPortType,
   machPortTypeRoutine,
+  oolWords,
   TASK_SUBSYSTEM_BASE,
   taskInfo,
   taskInfoRoutine,
@@ -135,9 +136,32 @@ describe('routine layouts (reference §4.3)', () => {
         const view = new DataView(msg.body!.buffer, msg.body!.byteOffset);
         expect([view.getUint32(8, true), view.getUint32(12, true)]).toEqual([names.length, names.length]);
         const received = { ...msg, header: { ...msg.header, msgh_bits: 0x80001200, msgh_remote_port: 0, msgh_local_port: 0x909, msgh_voucher_port: 0, msgh_size: 76 } };
-        expect(machPortNamesRoutine.decodeReply(received as unknown as ReceivedMessage)).toEqual({ names, types });
+        expect(machPortNamesRoutine.decodeReply(received as unknown as ReceivedMessage)).toEqual({ names: Uint32Array.from(names), types: Uint32Array.from(types) });
       }),
     );
+  });
+
+  it('oolWords: encodes a number[] or a Uint32Array alike; decodes to a fresh Uint32Array', () => {
+    const field = oolWords();
+    const words = [0x103, 0xffffffff, 0, 0x80000000];
+    const fromArray = field.toDescriptor(words, 'names');
+    const fromTyped = field.toDescriptor(Uint32Array.from(words), 'names');
+    expect(fromTyped).toEqual(fromArray);
+    const decoded = field.fromDescriptor(fromArray, words.length, 'names');
+    expect(decoded).toBeInstanceOf(Uint32Array);
+    expect(Array.from(decoded)).toEqual(words);
+    decoded[0] = 7;
+    expect(Array.from(field.fromDescriptor(fromArray, words.length, 'names'))).toEqual(words);
+    expect(() => field.toDescriptor(new Int32Array(2) as unknown as Uint32Array, 'names')).toThrow(TypeError);
+    expect(() => field.toDescriptor(new Set([1]) as unknown as number[], 'names')).toThrow(TypeError);
+  });
+
+  it('mach_port_names reply: encodes the Uint32Arrays mach_port_names returns', () => {
+    const { a } = setup();
+    const direct = a.mach_port_names(a.mach_task_self());
+    const msg = machPortNamesRoutine.encodeReply(direct, { name: 0x909, disposition: MACH_MSG_TYPE_MOVE_SEND_ONCE });
+    const received = { ...msg, header: { ...msg.header, msgh_bits: 0x80001200, msgh_remote_port: 0, msgh_local_port: 0x909, msgh_voucher_port: 0, msgh_size: 76 } };
+    expect(machPortNamesRoutine.decodeReply(received as unknown as ReceivedMessage)).toEqual(direct);
   });
 
   it('mach_port_names client: a descriptor whose size is not 4·count is MIG_TYPE_ERROR', () => {

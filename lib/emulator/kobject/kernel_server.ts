@@ -111,10 +111,18 @@ function valueReply(r: KrValue<number>): KobjectReply {
   return okReply((w) => w.u32(r.value));
 }
 
-/** Little-endian bytes of 32-bit words, as an OOL array of names or types carries them. */
-function wordBytes(values: readonly number[]): Uint8Array {
+/** True where a Uint32Array's bytes are little endian (every Darwin and Node target). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Little-endian bytes of 32-bit words, as an OOL array of names or types carries them.
+ * `words` must be the caller's own fresh array (portNames' result): on a little-endian
+ * machine the bytes are a view of it, not a copy, and the reply owns them from here on.
+ */
+function wordBytes(words: Uint32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
   const w = new MigWriter();
-  for (const v of values) w.u32(v);
+  for (const v of words) w.u32(v);
   return w.finish();
 }
 
