@@ -16,6 +16,9 @@
  * - an emulated task (`kernel.createTask()`) → its kernel's emulated notifyd
  *   (lib/emulator/notifyd: real notify_ipc MIG messages, ports with queue limit 16,
  *   coalescing on a full queue, as Libnotify does);
+ * - a task of a kernel host (MACHPORT_KERNEL, `connectKernel`, `joinKernel`) → the host
+ *   kernel's emulated notifyd, the same one for every process and worker of the host: a
+ *   post in one reaches the registrations of all;
  * - the native backend (macOS) → the system's libnotify through the addon
  *   (notify_register_mach_port(3) and friends; the real notifyd);
  * - no `api` → this process's backend (`backend.api`).
@@ -32,7 +35,6 @@ import { currentBackend } from './backend.js';
 import { KERN_NOT_SUPPORTED, MACH_PORT_NULL } from './constants.js';
 import * as emulated from './emulator/notifyd/notify_client.js';
 import { NOTIFY_STATUS_INVALID_NAME, NOTIFY_TOKEN_INVALID, NotifyError } from './emulator/notifyd/notify_status.js';
-import type { EmulatedTask } from './emulator/task.js';
 import { MachError } from './errors.js';
 import { ReceiveRight } from './rights/rights.js';
 import type { MachApi } from './types.js';
@@ -154,7 +156,7 @@ function nativeClient(api: MachApi): NotifyClient {
 }
 
 function emulatedClient(api: MachApi): NotifyClient {
-  const task = api as EmulatedTask;
+  const task = api as emulated.NotifyTask;
   return {
     register_mach_port: (name, port, flags) => emulated.notify_register_mach_port(task, name, port, flags),
     register_check: (name) => emulated.notify_register_check(task, name),
@@ -167,8 +169,8 @@ function emulatedClient(api: MachApi): NotifyClient {
 /** The notify client of `api`'s task. */
 function clientOf(api: MachApi): NotifyClient {
   if (api.backendName === 'native') return nativeClient(api);
-  if (typeof (api as Partial<EmulatedTask>).kernelCall !== 'function') {
-    throw new TypeError('notify: an emulator-backed api must be an emulated task (kernel.createTask())');
+  if (typeof (api as Partial<emulated.NotifyTask>).kernelCall !== 'function') {
+    throw new TypeError('notify: an emulator-backed api must be an emulated task (kernel.createTask()) or a task of a kernel host');
   }
   return emulatedClient(api);
 }

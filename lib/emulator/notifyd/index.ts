@@ -17,6 +17,7 @@ export {
   notify_resume,
   notify_set_state,
   notify_suspend,
+  type NotifyTask,
 } from './notify_client.js';
 export { NOTIFY_IPC, NOTIFY_IPC_VERSION, NOTIFY_SERVICE_NAME } from './notify_ipc.js';
 export * from './notify_status.js';

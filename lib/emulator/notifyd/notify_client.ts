@@ -1,6 +1,11 @@
 /**
  * The client library (Libnotify's notify_client.c) for an emulated task: the notify_*
- * functions, talking to the kernel's emulated notifyd over MIG. Per task it keeps what
+ * functions, talking to the kernel's emulated notifyd over MIG. The task is an
+ * {@link EmulatedTask} of this process, or any task that offers MachApi and `kernelCall`,
+ * such as a kernel host's client task (RemoteTask, lib/kernel-host): that one reaches the
+ * host kernel's notifyd, shared by every process and worker of the host, through the calls
+ * it forwards (bootstrap_look_up; kernelCall for routines and simpleroutines, see
+ * sendSimpleRemote; mach_msg for "self." notifications). Per task it keeps what
  * libnotify keeps per process: the token counter (starting at 1, so the first token is 2,
  * shared by all registration kinds), the registrations by token, and a count of
  * registrations per port, so the port notifyd created for the caller is destroyed with the
@@ -30,13 +35,14 @@ import {
   MACH_SEND_MSG,
   MACH_SEND_TIMEOUT,
   MACH_SEND_TIMED_OUT,
+  MACH_PORT_RECEIVE_STATUS,
+  MIG_SERVER_DIED,
 } from '../../constants.js';
 import { MachError } from '../../errors.js';
-import type { MachMessage, PortDescriptor, ReceivedMessage } from '../../types.js';
+import type { MachApi, MachMessage, mach_port_status_t, PortDescriptor, ReceivedMessage } from '../../types.js';
 import { MigWriter } from '../kobject/mig.js';
 import { msgSend } from '../mach-msg.js';
-import type { EmulatedTask } from '../task.js';
-import { EmulatedNotifyd } from './notifyd.js';
+import { EmulatedTask } from '../task.js';
 import { NOTIFY_IPC, NOTIFY_SERVICE_NAME, writeNotifyName } from './notify_ipc.js';
 import { type DeliveryResult, NotifyState } from './notify_state.js';
 import {
@@ -71,8 +77,17 @@ interface PortUse {
   readonly releaseSend: boolean;
 }
 
+/**
+ * A task the client library works with: MachApi plus a synchronous kernel-object call.
+ * An {@link EmulatedTask} of this process, or a kernel host's client task (RemoteTask),
+ * whose calls the host's kernel answers.
+ */
+export type NotifyTask = MachApi & { kernelCall(request: MachMessage): ReceivedMessage };
+
 /** libnotify's per-process globals, per emulated task. */
 interface ClientGlobals {
+  /** The task when it is an EmulatedTask of this process (sends go straight to its kernel), else null. */
+  readonly local: EmulatedTask | null;
   tokenId: number;
   server: number | null;
   readonly registrations: Map<number, Registration>;
@@ -80,30 +95,35 @@ interface ClientGlobals {
   readonly self: NotifyState<number>;
 }
 
-const globals = new WeakMap<EmulatedTask, ClientGlobals>();
+const globals = new WeakMap<NotifyTask, ClientGlobals>();
 
 /** The task's libnotify globals, created on first use. */
-function globalsOf(task: EmulatedTask): ClientGlobals {
+function globalsOf(task: NotifyTask): ClientGlobals {
   let g = globals.get(task);
   if (g === undefined) {
+    const local = task instanceof EmulatedTask ? task : null;
     g = {
+      local,
       tokenId: 1,
       server: null,
       registrations: new Map(),
       ports: new Map(),
-      self: new NotifyState<number>({ send: (port, token) => sendFromTask(task, port, token), cancelled: () => {} }),
+      self: new NotifyState<number>({
+        send: local !== null ? (port, token) => sendFromTask(local, port, token) : (port, token) => sendFromRemoteTask(task, port, token),
+        cancelled: () => {},
+      }),
     };
     globals.set(task, g);
   }
   return g;
 }
 
-/** Check an emulated task argument. */
-function taskOf(task: unknown): EmulatedTask {
-  if (typeof task !== 'object' || task === null || typeof (task as EmulatedTask).kernelCall !== 'function') {
+/** Check an emulated task argument (an EmulatedTask, or a kernel host's client task). */
+function taskOf(task: unknown): NotifyTask {
+  if (typeof task !== 'object' || task === null || typeof (task as NotifyTask).kernelCall !== 'function') {
     throw new TypeError('task must be an emulated task');
   }
-  return task as EmulatedTask;
+  return task as NotifyTask;
 }
 
 /** A notification name: a string, or null/undefined for C's NULL (NOTIFY_STATUS_INVALID_NAME). */
@@ -128,9 +148,38 @@ function nameBytes(name: string): Uint8Array {
 
 /**
  * Send a simpleroutine (no reply) to notifyd and return the mach_msg_return_t. The service
- * port is served inside the send, so the send completes synchronously.
+ * port is served inside the send, so the send completes synchronously: on this process's
+ * kernel directly; for a task of a kernel host, see {@link sendSimpleRemote}.
  */
-function sendSimple(task: EmulatedTask, msg: MachMessage, option = MACH_SEND_MSG): number {
+function sendSimple(task: NotifyTask, g: ClientGlobals, msg: MachMessage): number {
+  return g.local !== null ? sendLocal(g.local, msg, MACH_SEND_MSG) : sendSimpleRemote(task, msg);
+}
+
+/**
+ * A simpleroutine from a task that reaches its kernel only through MachApi calls (a kernel
+ * host's client task). Its mach_msg is asynchronous: the send would be served after this
+ * function returned, and its failure reported only to a promise, where an in-process
+ * notify_post has delivered (or failed) when it returns. So the request goes as a
+ * kernelCall, which the host answers synchronously: the same message, plus a send-once
+ * reply right that notifyd, serving a simpleroutine, never answers. The kernel destroys
+ * that right and its send-once notification is the "reply", which kernelCall reports as
+ * MIG_SERVER_DIED (what a MIG routine stub sees from a server that does not reply): here
+ * that is success, as is a reply. Send errors (MACH_SEND_INVALID_DEST, _RIGHT, …) are the
+ * mach_msg_return_t an in-process send gives; a send to a dead notifyd port succeeds on
+ * both paths (the message is destroyed).
+ */
+function sendSimpleRemote(task: NotifyTask, msg: MachMessage): number {
+  try {
+    task.kernelCall(msg);
+  } catch (e) {
+    if (!(e instanceof MachError)) throw e;
+    return e.kr === MIG_SERVER_DIED ? MACH_MSG_SUCCESS : e.kr;
+  }
+  return MACH_MSG_SUCCESS;
+}
+
+/** mach_msg's send half for a task of this process, synchronously (the mach_msg_return_t). */
+function sendLocal(task: EmulatedTask, msg: MachMessage, option: number): number {
   const kernel = task.kernel;
   kernel.enter(task);
   try {
@@ -149,7 +198,7 @@ function sendSimple(task: EmulatedTask, msg: MachMessage, option = MACH_SEND_MSG
  */
 function sendFromTask(task: EmulatedTask, port: number, token: number): DeliveryResult {
   const msg: MachMessage = { header: { msgh_bits: MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), msgh_remote_port: port, msgh_id: token } };
-  const mr = sendSimple(task, msg, MACH_SEND_MSG | MACH_SEND_TIMEOUT);
+  const mr = sendLocal(task, msg, MACH_SEND_MSG | MACH_SEND_TIMEOUT);
   if (mr === MACH_MSG_SUCCESS) return 'sent';
   if (mr === MACH_SEND_TIMED_OUT) {
     try {
@@ -161,11 +210,41 @@ function sendFromTask(task: EmulatedTask, port: number, token: number): Delivery
   return 'failed';
 }
 
-/** _notify_lib_init: look notifyd up through the task's bootstrap port (NOTIFY_STATUS_SERVER_NOT_FOUND on failure). */
-function server(task: EmulatedTask, g: ClientGlobals): number {
+/**
+ * A self-notification from a task of a kernel host, whose mach_msg completes later. A
+ * queue the task receives on and sees full drops the notification here ('failed'), as the
+ * in-process zero-timeout send would; otherwise the message is sent and counted as sent
+ * (a send that still times out, another sender having filled the queue meanwhile, drops it
+ * and the right it handed back is released when the failure arrives).
+ */
+function sendFromRemoteTask(task: NotifyTask, port: number, token: number): DeliveryResult {
+  try {
+    const st = task.mach_port_get_attributes(task.mach_task_self(), port, MACH_PORT_RECEIVE_STATUS) as mach_port_status_t;
+    if (st.mps_msgcount >= st.mps_qlimit) return 'failed';
+  } catch (e) {
+    // Not a receive right of the task (a send right it registered with NOTIFY_REUSE): just send.
+    if (!(e instanceof MachError)) throw e;
+  }
+  const msg: MachMessage = { header: { msgh_bits: MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), msgh_remote_port: port, msgh_id: token } };
+  task.mach_msg(msg, MACH_SEND_MSG | MACH_SEND_TIMEOUT, 0, 0).then(undefined, (e: unknown) => {
+    if (!(e instanceof MachError) || e.kr !== MACH_SEND_TIMED_OUT) return;
+    try {
+      task.mach_port_deallocate(task.mach_task_self(), msg.header.msgh_remote_port);
+    } catch (err) {
+      // The task may be gone by now; libnotify ignores the result too.
+      if (!(err instanceof MachError)) throw err;
+    }
+  });
+  return 'sent';
+}
+
+/**
+ * _notify_lib_init: look notifyd up through the task's bootstrap port (NOTIFY_STATUS_SERVER_NOT_FOUND
+ * on failure). notifyd is a service launchd declares: the look-up starts the kernel's notifyd
+ * if it is not running yet (lib/emulator/launchd/install.ts), for a task of a kernel host too.
+ */
+function server(task: NotifyTask, g: ClientGlobals): number {
   if (g.server !== null) return g.server;
-  // Make sure the kernel's notifyd is running (launchd starts it on demand).
-  EmulatedNotifyd.of(task.kernel);
   try {
     g.server = task.bootstrap_look_up(task.bootstrap_port, NOTIFY_SERVICE_NAME);
   } catch (e) {
@@ -182,7 +261,7 @@ function header(server: number, id: number, withReply: boolean, complex = false)
 }
 
 /** A routine call to notifyd; transport failures become NOTIFY_STATUS_FAILED. */
-function call(task: EmulatedTask, g: ClientGlobals, id: number, body: Uint8Array, context: string): ReceivedMessage {
+function call(task: NotifyTask, g: ClientGlobals, id: number, body: Uint8Array, context: string): ReceivedMessage {
   try {
     const reply = task.kernelCall({ header: header(server(task, g), id, true), body });
     if (reply.header.msgh_id !== id + 100) throw new NotifyError(NOTIFY_STATUS_FAILED, context);
@@ -207,7 +286,7 @@ function retainPort(g: ClientGlobals, port: number, mine: boolean, releaseSend: 
 }
 
 /** notify_release_mach_port_locked: the last registration on a port releases it. */
-function releasePort(task: EmulatedTask, g: ClientGlobals, port: number): void {
+function releasePort(task: NotifyTask, g: ClientGlobals, port: number): void {
   const use = g.ports.get(port);
   if (use === undefined) return;
   if (use.refs > 1) {
@@ -232,7 +311,7 @@ function releasePort(task: EmulatedTask, g: ClientGlobals, port: number): void {
  * port an earlier registration returned is honoured by notifyd. Returns the token and the
  * port name. Throws NotifyError with libnotify's status.
  */
-export function notify_register_mach_port(task: EmulatedTask, name: string, port: number, flags: number): { token: number; port: number } {
+export function notify_register_mach_port(task: NotifyTask, name: string, port: number, flags: number): { token: number; port: number } {
   const t = taskOf(task);
   const n = nameOf(name, 'notify_register_mach_port');
   if (typeof flags !== 'number' || !Number.isInteger(flags)) throw new TypeError('notify_register_mach_port: flags must be an integer');
@@ -272,7 +351,7 @@ export function notify_register_mach_port(task: EmulatedTask, name: string, port
     if (d === undefined || d.type !== MACH_MSG_PORT_DESCRIPTOR || d.disposition !== MACH_MSG_TYPE_PORT_RECEIVE) throw new NotifyError(NOTIFY_STATUS_FAILED, 'notify_register_mach_port');
     p = d.name;
   } else {
-    const mr = sendSimple(t, {
+    const mr = sendSimple(t, g, {
       header: header(srv, NOTIFY_IPC.register_mach_port_2, false, true),
       descriptors: [{ type: MACH_MSG_PORT_DESCRIPTOR, name: port, disposition: MACH_MSG_TYPE_MAKE_SEND }],
       body,
@@ -289,7 +368,7 @@ export function notify_register_mach_port(task: EmulatedTask, name: string, port
  * memory slot when it can; the emulator uses the plain-registration fallback, whose
  * notify_check asks notifyd: the first check reports 1.)
  */
-export function notify_register_check(task: EmulatedTask, name: string): number {
+export function notify_register_check(task: NotifyTask, name: string): number {
   const t = taskOf(task);
   const n = nameOf(name, 'notify_register_check');
   const g = globalsOf(t);
@@ -300,7 +379,7 @@ export function notify_register_check(task: EmulatedTask, name: string): number 
     return token;
   }
   const body = writeNotifyName(new MigWriter().ndr(), nameBytes(n)).u32(token).finish();
-  const mr = sendSimple(t, { header: header(server(t, g), NOTIFY_IPC.register_plain_2, false), body });
+  const mr = sendSimple(t, g, { header: header(server(t, g), NOTIFY_IPC.register_plain_2, false), body });
   if (mr !== MACH_MSG_SUCCESS) throw new NotifyError(NOTIFY_STATUS_FAILED, 'notify_register_check');
   g.registrations.set(token, { name: n, port: null, self: false });
   return token;
@@ -310,7 +389,7 @@ export function notify_register_check(task: EmulatedTask, name: string): number 
  * notify_post: post `name`. Asynchronous on Darwin (a simpleroutine): NOTIFY_STATUS_OK
  * whether or not anyone listens or the caller may post it; only a transport failure fails.
  */
-export function notify_post(task: EmulatedTask, name: string): void {
+export function notify_post(task: NotifyTask, name: string): void {
   const t = taskOf(task);
   const n = nameOf(name, 'notify_post');
   const g = globalsOf(t);
@@ -319,7 +398,7 @@ export function notify_post(task: EmulatedTask, name: string): void {
     return;
   }
   const body = writeNotifyName(new MigWriter().ndr(), nameBytes(n)).u32(0).finish();
-  const mr = sendSimple(t, { header: header(server(t, g), NOTIFY_IPC.post_4, false), body });
+  const mr = sendSimple(t, g, { header: header(server(t, g), NOTIFY_IPC.post_4, false), body });
   if (mr !== MACH_MSG_SUCCESS) throw new NotifyError(NOTIFY_STATUS_FAILED, 'notify_post');
 }
 
@@ -331,7 +410,7 @@ function registration(g: ClientGlobals, token: number, context: string): Registr
 }
 
 /** notify_check: 1 if the name was posted since the last check (the first check reports 1), else 0. */
-export function notify_check(task: EmulatedTask, token: number): number {
+export function notify_check(task: NotifyTask, token: number): number {
   const t = taskOf(task);
   const tok = tokenOf(token, 'notify_check');
   const g = globalsOf(t);
@@ -352,28 +431,28 @@ export function notify_check(task: EmulatedTask, token: number): number {
  * otherwise always OK. The last registration on a port notifyd created destroys that port's
  * receive right in the caller's space.
  */
-export function notify_cancel(task: EmulatedTask, token: number): void {
+export function notify_cancel(task: NotifyTask, token: number): void {
   const t = taskOf(task);
   const tok = tokenOf(token, 'notify_cancel');
   const g = globalsOf(t);
   const r = registration(g, tok, 'notify_cancel');
   g.registrations.delete(tok);
   if (r.self) g.self.cancel(NOTIFY_CLIENT_SELF, tok);
-  else if (g.server !== null) sendSimple(t, { header: header(g.server, NOTIFY_IPC.cancel_2, false), body: new MigWriter().ndr().u32(tok).finish() });
+  else if (g.server !== null) sendSimple(t, g, { header: header(g.server, NOTIFY_IPC.cancel_2, false), body: new MigWriter().ndr().u32(tok).finish() });
   if (r.port !== null) releasePort(t, g, r.port);
 }
 
 /** notify_suspend / notify_resume: nested; posts while suspended become one notification on the last resume. */
-export function notify_suspend(task: EmulatedTask, token: number): void {
+export function notify_suspend(task: NotifyTask, token: number): void {
   suspendOrResume(task, token, true);
 }
 
 /** See {@link notify_suspend}. */
-export function notify_resume(task: EmulatedTask, token: number): void {
+export function notify_resume(task: NotifyTask, token: number): void {
   suspendOrResume(task, token, false);
 }
 
-function suspendOrResume(task: EmulatedTask, token: number, suspend: boolean): void {
+function suspendOrResume(task: NotifyTask, token: number, suspend: boolean): void {
   const t = taskOf(task);
   const context = suspend ? 'notify_suspend' : 'notify_resume';
   const tok = tokenOf(token, context);
@@ -390,7 +469,7 @@ function suspendOrResume(task: EmulatedTask, token: number, suspend: boolean): v
 }
 
 /** notify_get_state: the name's 64-bit state (0 until set). */
-export function notify_get_state(task: EmulatedTask, token: number): bigint {
+export function notify_get_state(task: NotifyTask, token: number): bigint {
   const t = taskOf(task);
   const tok = tokenOf(token, 'notify_get_state');
   const g = globalsOf(t);
@@ -403,7 +482,7 @@ export function notify_get_state(task: EmulatedTask, token: number): bigint {
 }
 
 /** notify_set_state: set the name's state (does not post). Needs write access (NOTIFY_STATUS_NOT_AUTHORIZED). */
-export function notify_set_state(task: EmulatedTask, token: number, state: bigint): void {
+export function notify_set_state(task: NotifyTask, token: number, state: bigint): void {
   const t = taskOf(task);
   const tok = tokenOf(token, 'notify_set_state');
   if (typeof state !== 'bigint') throw new TypeError('notify_set_state: state must be a bigint');
@@ -419,7 +498,7 @@ export function notify_set_state(task: EmulatedTask, token: number, state: bigin
 }
 
 /** notify_is_valid_token: whether `token` is a live registration of the task. */
-export function notify_is_valid_token(task: EmulatedTask, token: number): boolean {
+export function notify_is_valid_token(task: NotifyTask, token: number): boolean {
   const g = globalsOf(taskOf(task));
   return typeof token === 'number' && g.registrations.has(token | 0);
 }
