@@ -1,14 +1,17 @@
 /**
  * `machport lookup SERVICE`: bootstrap_look_up on this process's bootstrap port, on the
  * active backend (launchd itself on macOS; on the emulator the emulated launchd of this
- * process's kernel, which knows only services its emulated tasks checked in).
+ * process's kernel, which knows only services its emulated tasks checked in — or, when
+ * the process is a client of a kernel host (MACHPORT_KERNEL), the host's launchd, which
+ * knows every client process's services).
  * Exit codes: 0 found, 1 not found or failed, 2 usage error. See docs/LSMP.md.
  * @module
  */
 import { backend } from '../backend.js';
 import { MachError } from '../errors.js';
 import { hex32, peerJson } from '../inspect/format.js';
-import { inspectSelf } from '../inspect/inspect.js';
+import { describeKernelHost, inspectSelf, inspectTask } from '../inspect/inspect.js';
+import { RemoteTask } from '../kernel-host/remote-task.js';
 import type { Peer } from '../inspect/types.js';
 import type { MachApi } from '../types.js';
 
@@ -17,7 +20,8 @@ export const LOOKUP_USAGE = `usage: machport lookup SERVICE [--json]
 
   Looks SERVICE up with bootstrap_look_up on this process's bootstrap port and reports the
   send right it got (and, where it can be found, the process holding the receive right).
-  On the emulator the look-up goes to the emulated launchd of this process's kernel.
+  On the emulator the look-up goes to the emulated launchd of this process's kernel (with
+  MACHPORT_KERNEL: of the kernel host's kernel, which every client process checks in with).
   -j, --json   JSON on stdout (schema machport.lookup/1, see docs/LSMP.md)
   -h, --help   this text
 
@@ -64,10 +68,13 @@ export async function runLookup(args: string[], out: (line: string) => void, api
 
   const task = api ?? backend.api;
   const which = task.backendName;
+  const remote = task instanceof RemoteTask ? task : undefined;
   const where =
-    which === 'emulator'
-      ? "emulator: looked up in the emulated launchd of this process's kernel, which knows only services checked in by this process's emulated tasks, not macOS's launchd"
-      : "native: looked up in launchd through this process's bootstrap port";
+    which !== 'emulator'
+      ? "native: looked up in launchd through this process's bootstrap port"
+      : remote
+        ? `emulator: looked up in the emulated launchd of ${describeKernelHost({ socket: remote.session.socket, pid: remote.session.kernelPid })}, which knows the services checked in by every task of its kernel (every client process), not macOS's launchd`
+        : "emulator: looked up in the emulated launchd of this process's kernel, which knows only services checked in by this process's emulated tasks, not macOS's launchd";
 
   let name: number;
   try {
@@ -85,12 +92,13 @@ export async function runLookup(args: string[], out: (line: string) => void, api
     return 1;
   }
 
-  // Who holds the receive right? Only for this process's own task on the active backend.
+  // Who holds the receive right? For this process's own task on the active backend, or a
+  // task of a kernel host (inspected there, across every task of its kernel).
   let peer: Peer | undefined;
-  if (api === undefined) {
+  if (api === undefined || remote) {
     try {
       // Natively, finding the holder means reading every process: only worth trying as root.
-      const me = inspectSelf({ peers: which === 'emulator' || process.getuid?.() === 0 });
+      const me = remote ? inspectTask(remote) : inspectSelf({ peers: which === 'emulator' || process.getuid?.() === 0 });
       const entry = me.ports.find((p) => p.name === name);
       // Looked up from the task that checked it in: the send right shares the receive right's name.
       if (entry?.receive) peer = { state: 'task', pid: me.pid, process: me.process, name: entry.name, qlimit: entry.receive.qlimit, msgcount: entry.receive.msgcount };

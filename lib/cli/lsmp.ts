@@ -8,7 +8,7 @@
 import { formatReport, toLsmpJson } from '../inspect/format.js';
 import { InspectError } from '../inspect/errors.js';
 import { buildLsmpDemoScene } from '../inspect/demo-scene.js';
-import { activeInspectBackend, inspectAll, inspectSelf, inspectTask, isRoot, type InspectOptions } from '../inspect/inspect.js';
+import { activeInspectBackend, describeKernelHost, inspectAll, inspectSelf, inspectTask, isRoot, type InspectOptions, type KernelHostRef } from '../inspect/inspect.js';
 import type { InspectionReport } from '../inspect/types.js';
 
 /** Usage text of `machport lsmp`. */
@@ -22,6 +22,8 @@ export const LSMP_USAGE = `usage: machport lsmp [-p PID | --all] [--json] [--emu
   --emulator-demo  build a small emulated scene (a launchd service, two clients, a port set,
                    a dead name, a send-once reply right in flight) and inspect all its tasks
   -h, --help       this text
+
+With MACHPORT_KERNEL (a kernel host's client) the tasks are the kernel host's: every client process's.
 
 exit codes: 0 ok, 1 failure (no such process, not permitted), 2 usage error`;
 
@@ -81,6 +83,7 @@ export async function runLsmp(args: string[], out: (line: string) => void, optio
   let opts: InspectOptions = options;
   let banner: string;
   let report: InspectionReport;
+  let kernelHost: KernelHostRef | undefined;
   try {
     if (p.demo) {
       const scene = await buildLsmpDemoScene();
@@ -91,15 +94,17 @@ export async function runLsmp(args: string[], out: (line: string) => void, optio
       if (p.pid === undefined && !p.all) p.all = true;
     } else {
       const b = activeInspectBackend(options);
-      banner =
-        b.name === 'emulator'
-          ? `machport lsmp: emulator backend${b.reason ? ` (${b.reason})` : ''}: these are ports of machport's emulated XNU kernel in this process, not of the real kernel.`
-          : '';
+      kernelHost = b.kernelHost;
+      const where = kernelHost
+        ? `the emulated XNU kernel of ${describeKernelHost(kernelHost)} (pid ${kernelHost.pid}), shared by its client processes`
+        : "machport's emulated XNU kernel in this process";
+      banner = b.name === 'emulator' ? `machport lsmp: emulator backend${b.reason ? ` (${b.reason})` : ''}: these are ports of ${where}, not of the real kernel.` : '';
     }
     if (p.all) report = inspectAll(opts);
     else {
       const t = p.pid !== undefined ? inspectTask(p.pid, opts) : inspectSelf(opts);
       report = { backend: t.backend, tasks: [t], unreadable: [] };
+      if (kernelHost) report.kernelHost = kernelHost;
     }
   } catch (e) {
     if (e instanceof InspectError) {

@@ -280,6 +280,8 @@ export interface LsmpJson {
   backend: InspectReportBackend;
   tasks: LsmpJsonTask[];
   unreadable: Unreadable[];
+  /** Present when the tasks are a kernel host's: its socket (null for a worker's MessagePort) and pid. */
+  kernelHost?: { socket: string | null; pid: number };
 }
 
 type InspectReportBackend = InspectionReport['backend'];
@@ -322,10 +324,12 @@ function portJson(p: PortEntry): LsmpJsonPort {
 
 /** The JSON document for a report (schema `machport.lsmp/1`). */
 export function toLsmpJson(report: InspectionReport): LsmpJson {
-  return {
+  const doc: LsmpJson = {
     schema: LSMP_SCHEMA,
     backend: report.backend,
     tasks: report.tasks.map((t) => ({ pid: t.pid, process: t.process, self: t.self, ports: t.ports.map(portJson), summary: { ...t.summary } })),
     unreadable: report.unreadable.map((u) => ({ ...u })),
   };
+  if (report.kernelHost) doc.kernelHost = { ...report.kernelHost };
+  return doc;
 }

@@ -2,9 +2,14 @@
  * `inspectTask`, `inspectSelf` and `inspectAll`: lsmp as a library call, on the emulator
  * (any task of any Kernel) and on the real kernel (any pid task_read_for_pid allows).
  * Peers are resolved across every task the caller can read, as lsmp does when run as root.
+ * When the process's emulated task is a task of a kernel host (MACHPORT_KERNEL), the
+ * emulator inspection is the host's: it runs there over every task of its kernel.
  * @module
  */
 import { currentBackend } from '../backend.js';
+import { KernelProtocolError } from '../kernel-host/error-codec.js';
+import type { KernelInspectRequest, KernelInspectResult } from '../kernel-host/host-inspect.js';
+import { RemoteTask } from '../kernel-host/remote-task.js';
 import { loadNativeApi, loadNativeIntrospection } from '../native/index.js';
 import type { MachApi } from '../types.js';
 import { assembleInspections } from './assemble.js';
@@ -20,7 +25,23 @@ import {
 } from './emulator.js';
 import { failure, InspectError, noSuchProcess } from './errors.js';
 import { readAllNative, readNativePid, type NativeIntrospection } from './native.js';
-import type { InspectBackend, InspectionReport, PortEntry, TaskInspection } from './types.js';
+import type { InspectBackend, InspectionReport, PortEntry, ProcessRef, TaskInspection } from './types.js';
+
+/** The kernel host whose kernel an emulator inspection read (the caller is one of its clients). */
+export interface KernelHostRef {
+  /** Its socket path; null for a worker thread joined over a MessagePort. */
+  socket: string | null;
+  /** The kernel host's process id. */
+  pid: number;
+}
+
+// Declared here rather than in types.ts: the report field belongs to the kernel-host inspection.
+declare module './types.js' {
+  interface InspectionReport {
+    /** Present when the tasks are a kernel host's (the caller's tasks live there, e.g. MACHPORT_KERNEL). */
+    kernelHost?: KernelHostRef;
+  }
+}
 
 /** Options of the inspection calls. */
 export interface InspectOptions {
@@ -28,6 +49,12 @@ export interface InspectOptions {
   backend?: InspectBackend;
   /** Emulator: the kernel whose tasks pids refer to and `inspectAll` lists (default: this process's emulated kernel). */
   kernel?: KernelLike;
+  /**
+   * Emulator: a task of a kernel host (a RemoteTask, e.g. from `connectKernel`): pids refer
+   * to that host's tasks, `inspectAll` lists them, `inspectSelf` is this task, and `self`
+   * marks it. Default: the process's own task when it is a kernel host's (MACHPORT_KERNEL).
+   */
+  kernelHost?: RemoteTask;
   /** Native: the MachApi and introspection primitives to use (default: lib/native's). */
   native?: { api: MachApi; introspection: NativeIntrospection };
   /**
@@ -40,13 +67,72 @@ export interface InspectOptions {
   peers?: boolean;
 }
 
-/** The backend inspections go to with these options, and why the native one is not used when it is not. */
-export function activeInspectBackend(options: InspectOptions = {}): { name: InspectBackend; reason?: string } {
-  if (options.backend) return { name: options.backend };
-  if (options.kernel) return { name: 'emulator' };
-  if (options.native) return { name: 'native' };
+/**
+ * The backend inspections go to with these options, why the native one is not used when
+ * it is not, and the kernel host whose kernel the emulator inspection reads, when it does.
+ */
+export function activeInspectBackend(options: InspectOptions = {}): { name: InspectBackend; reason?: string; kernelHost?: KernelHostRef } {
+  let out: { name: InspectBackend; reason?: string; kernelHost?: KernelHostRef };
+  if (options.backend) out = { name: options.backend };
+  else if (options.kernel) out = { name: 'emulator' };
+  else if (options.kernelHost) out = { name: 'emulator' };
+  else if (options.native) out = { name: 'native' };
+  else {
+    const b = currentBackend();
+    out = b.reason !== undefined ? { name: b.name, reason: b.reason } : { name: b.name };
+  }
+  if (out.name === 'emulator') {
+    const host = hostTask(options);
+    if (host) out.kernelHost = hostRef(host);
+  }
+  return out;
+}
+
+/**
+ * The kernel-host task the emulator inspection goes through: `options.kernelHost`, else
+ * this process's emulated task when it is a task of a kernel host; undefined when the
+ * inspection reads an in-process kernel (`options.kernel`, or no kernel host in use).
+ */
+function hostTask(options: InspectOptions): RemoteTask | undefined {
+  if (options.kernel) return undefined;
+  if (options.kernelHost) return options.kernelHost;
+  if (options.backend === 'native' || options.native) return undefined;
   const b = currentBackend();
-  return b.reason !== undefined ? { name: b.name, reason: b.reason } : { name: b.name };
+  return b.name === 'emulator' && b.api instanceof RemoteTask ? b.api : undefined;
+}
+
+function hostRef(task: RemoteTask): KernelHostRef {
+  return { socket: task.session.socket, pid: task.session.kernelPid };
+}
+
+/** "the kernel host at PATH" (or, for a worker joined over a MessagePort, in process PID). */
+export function describeKernelHost(host: KernelHostRef): string {
+  return host.socket !== null ? `the kernel host at ${host.socket}` : `the kernel host in process ${host.pid}`;
+}
+
+/** Ask the kernel host `task` belongs to; its failures become InspectErrors about `pid`. */
+function askHost(task: RemoteTask, request: KernelInspectRequest, pid: number): KernelInspectResult {
+  try {
+    return task.inspect(request);
+  } catch (e) {
+    if (e instanceof KernelProtocolError && /unknown method id/.test(e.message)) {
+      e = new Error(`${describeKernelHost(hostRef(task))} does not answer inspection requests (an older machport)`);
+    }
+    throw failure(pid, e, `inspecting ${describeKernelHost(hostRef(task))}`);
+  }
+}
+
+/** One task of the kernel host `host` belongs to: `pid`'s, or (undefined) `host`'s own. */
+function inspectOnHost(host: RemoteTask, pid: number | undefined, options: InspectOptions): TaskInspection {
+  const request: KernelInspectRequest = {};
+  if (pid !== undefined) request.pid = pid;
+  if (options.peers === false) request.peers = false;
+  const r = askHost(host, request, pid ?? host.pid);
+  const t = r.tasks[0];
+  if (t === undefined) {
+    throw noSuchProcess(pid ?? host.pid, ` in ${describeKernelHost(hostRef(host))} (its tasks: ${describeTasks(r.known ?? [])})`);
+  }
+  return t;
 }
 
 function nativeParts(options: InspectOptions): { api: MachApi; introspection: NativeIntrospection } {
@@ -85,22 +171,27 @@ function inspectEmulated(task: EmulatedTaskLike, options: InspectOptions): TaskI
   return inspectEmulatedTasks(tasks, [index])[0]!;
 }
 
-function describeTasks(tasks: EmulatedTaskLike[]): string {
-  const shown = tasks.slice(0, 8).map((t) => `${t.pid} ${t.name}`).join(', ');
+function describeTasks(tasks: ReadonlyArray<EmulatedTaskLike | ProcessRef>): string {
+  const shown = tasks.slice(0, 8).map((t) => `${t.pid} ${'process' in t ? t.process : t.name}`).join(', ');
   return tasks.length > 8 ? `${shown}, …` : shown;
 }
 
 /**
- * Inspect one task: an emulated task, or a pid (on the backend `options` selects: on the
- * emulator a task of the process's emulated kernel or of `options.kernel`; natively any
- * process task_read_for_pid allows). Throws {@link InspectError} for a missing process or
- * one the caller may not read.
+ * Inspect one task: an emulated task, a task of a kernel host (RemoteTask: inspected
+ * there, `self` true), or a pid (on the backend `options` selects: on the emulator a task
+ * of the process's emulated kernel, of `options.kernel`, or of the kernel host the
+ * process's task — or `options.kernelHost` — belongs to; natively any process
+ * task_read_for_pid allows). Throws {@link InspectError} for a missing process or one the
+ * caller may not read.
  */
-export function inspectTask(task: EmulatedTaskLike | number, options: InspectOptions = {}): TaskInspection {
+export function inspectTask(task: EmulatedTaskLike | RemoteTask | number, options: InspectOptions = {}): TaskInspection {
+  if (task instanceof RemoteTask) return inspectOnHost(task, undefined, options);
   if (typeof task !== 'number') return inspectEmulated(task, options);
   const pid = task;
   const backend = activeInspectBackend(options).name;
   if (backend === 'emulator') {
+    const host = hostTask(options);
+    if (host) return inspectOnHost(host, pid, options);
     const kernel = emulatorKernel(options);
     const tasks = emulatedTasksOf(kernel);
     const found = tasks.find((t) => t.pid === pid);
@@ -131,6 +222,8 @@ export function inspectTaskPorts(task: EmulatedTaskLike, options: Pick<InspectOp
 export function inspectSelf(options: InspectOptions = {}): TaskInspection {
   const backend = activeInspectBackend(options).name;
   if (backend === 'emulator') {
+    const host = hostTask(options);
+    if (host) return inspectOnHost(host, undefined, options);
     let own: EmulatedTaskLike;
     try {
       own = processEmulatedTask();
@@ -143,12 +236,18 @@ export function inspectSelf(options: InspectOptions = {}): TaskInspection {
 }
 
 /**
- * Inspect every task the caller may read: on the emulator every task of the kernel;
+ * Inspect every task the caller may read: on the emulator every task of the kernel (of
+ * the kernel host, when the process's task — or `options.kernelHost` — is one of its);
  * natively every pid task_read_for_pid allows, the others under `unreadable` with the reason.
  */
 export function inspectAll(options: InspectOptions = {}): InspectionReport {
   const backend = activeInspectBackend(options).name;
   if (backend === 'emulator') {
+    const host = hostTask(options);
+    if (host) {
+      const r = askHost(host, { all: true }, host.pid);
+      return { backend: 'emulator', tasks: r.tasks, unreadable: [], kernelHost: hostRef(host) };
+    }
     const kernel = emulatorKernel(options);
     return { backend: 'emulator', tasks: inspectEmulatedTasks(emulatedTasksOf(kernel)), unreadable: [] };
   }

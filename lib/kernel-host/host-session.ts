@@ -15,6 +15,7 @@ import type { EmulatedTask } from '../emulator/task.js';
 import { MachError } from '../errors.js';
 import { errorRecord, KernelProtocolError, type ErrorRecord } from './error-codec.js';
 import { payload, valueFrame, type Frame } from './frames.js';
+import { inspectForClient } from './host-inspect.js';
 import type { Link } from './link.js';
 import { F, METHODS, MSG_FLAG, SYNC_REQUESTS } from './protocol.js';
 import { DecodeError, readValue } from './values.js';
@@ -231,8 +232,9 @@ export class HostSession {
     const args = readValue(r);
     if (!Array.isArray(args)) throw new KernelProtocolError('CALL arguments must be an array');
     const { task } = this.entry(frame.task);
-    const fn = (task as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
-    const value = fn.apply(task, args);
+    // 'inspect' is the host's own (lsmp over the task's kernel); the others are the task's methods.
+    const value =
+      method === 'inspect' ? inspectForClient(task, args[0]) : (task as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!.apply(task, args);
     this.sendSync(valueFrame(F.RESULT, 0, frame.task, frame.seq, value));
   }
 

@@ -124,9 +124,11 @@ export const MACH_API_CALLS = [
 
 /**
  * The synchronous calls, by method id (the CALL frame's first payload byte). The order
- * is part of the protocol: the MachApi calls, then the kernel host's own.
+ * is part of the protocol: the MachApi calls, then the kernel host's own. New methods
+ * are only ever appended (a kernel that predates one answers it with a `Protocol`
+ * ERROR, "unknown method id", and the session goes on).
  */
-export const METHODS = [...MACH_API_CALLS, 'spaceInfo', 'kernelCall'] as const;
+export const METHODS = [...MACH_API_CALLS, 'spaceInfo', 'kernelCall', 'inspect'] as const;
 
 /** A method name of {@link METHODS}. */
 export type MethodName = (typeof METHODS)[number];

@@ -9,6 +9,7 @@
  */
 import type { SpaceInfoEntry } from '../emulator/space-info.js';
 import type { MachApi, MachMessage, MachMsgControl, ReceivedMessage } from '../types.js';
+import type { KernelInspectRequest, KernelInspectResult } from './host-inspect.js';
 import { MACH_API_CALLS, type MethodName } from './protocol.js';
 import type { KernelSession } from './session.js';
 
@@ -96,6 +97,17 @@ export class RemoteTask implements MachApi {
   /** A kernel-object call answered synchronously (as EmulatedTask.kernelCall). */
   kernelCall(request: MachMessage): ReceivedMessage {
     return this.session.call(this.handle, 'kernelCall', [request]) as ReceivedMessage;
+  }
+
+  /**
+   * lsmp on the kernel host: the inspection of this task (no argument), of the task of
+   * `pid`, or of every task (`all`) of this task's kernel, peers and holders resolved
+   * across all its tasks (`peers: false`: within the task asked for); `self` is true for
+   * this task. For a `pid` no task has, `tasks` is empty and `known` lists the kernel's
+   * tasks. lib/inspect's `inspectTask`, `inspectSelf` and `inspectAll` call it.
+   */
+  inspect(request: KernelInspectRequest = {}): KernelInspectResult {
+    return this.session.call(this.handle, 'inspect', [request]) as KernelInspectResult;
   }
 
   /**

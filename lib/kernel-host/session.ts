@@ -97,6 +97,8 @@ export class KernelSession {
   readonly kernelId: string;
   /** The kernel host's process id. */
   readonly kernelPid: number;
+  /** The kernel host's socket path; null for a worker thread joined over a MessagePort. */
+  readonly socket: string | null;
   private readonly transport: ClientTransport;
   private seq = 0;
   private readonly pending = new Map<number, PendingMsg>();
@@ -107,6 +109,7 @@ export class KernelSession {
     this.transport = transport;
     this.kernelId = transport.kernelId;
     this.kernelPid = transport.kernelPid;
+    this.socket = transport.path ?? null;
     transport.onFrame = (f) => this.onFrame(f);
     transport.onLost = (r) => this.onLost(r);
   }

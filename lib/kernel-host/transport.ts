@@ -35,4 +35,6 @@ export interface ClientTransport {
   readonly kernelId: string;
   readonly kernelPid: number;
   readonly maxFrame: number;
+  /** The kernel host's socket path (socket transports). */
+  readonly path?: string;
 }
