@@ -354,10 +354,43 @@ export interface MachApi {
   /** Register a send right under a service name (where Darwin still allows it; MACH_PORT_NULL unregisters). */
   bootstrap_register(bp: mach_port_name_t, service_name: string, sp: mach_port_name_t): void;
 
-  /** host_info(): HOST_BASIC_INFO as host_basic_info (a kernel-object call to the host port). */
+  /**
+   * host_info() (a kernel-object call to the host port). Every backend decodes the same
+   * flavors (HOST_INFO_FLAVORS, lib/kernel-info/info_flavors.ts), each asked with its
+   * *_COUNT, into an object named after the C struct fields:
+   * HOST_BASIC_INFO → host_basic_info; HOST_SCHED_INFO → host_sched_info { min_timeout,
+   * min_quantum }; HOST_PRIORITY_INFO → host_priority_info { kernel_priority, …,
+   * maximum_priority }; HOST_CAN_HAS_DEBUGGER → { can_has_debugger };
+   * HOST_PREFERRED_USER_ARCH → { cpu_type, cpu_subtype }. Any other flavor is asked with
+   * HOST_INFO_MAX and, if the kernel answers it, returned as its raw words
+   * `{ flavor, count, words: number[] }` (RawInfo); a flavor the kernel does not know fails
+   * with the kernel's code (KERN_INVALID_ARGUMENT, xnu:osfmk/kern/host.c:host_info).
+   * The declared type is the HOST_BASIC_INFO answer; for other flavors cast to the
+   * struct type exported by lib/kernel-info (or RawInfo).
+   */
   host_info(host: mach_port_name_t, flavor: number): host_basic_info;
-  /** host_statistics64(): HOST_VM_INFO64 as vm_statistics64. */
+  /**
+   * host_statistics64(). Decoded on every backend (HOST_STATISTICS64_FLAVORS), each asked
+   * with its *_COUNT: HOST_VM_INFO64 → vm_statistics64; HOST_LOAD_INFO → host_load_info
+   * { avenrun[3], mach_factor[3] }; HOST_VM_INFO → vm_statistics (32-bit counters);
+   * HOST_CPU_LOAD_INFO → host_cpu_load_info { cpu_ticks[4] }; HOST_EXTMOD_INFO64 →
+   * vm_extmod_statistics. Any other flavor: asked with HOST_INFO64_MAX, returned as RawInfo
+   * `{ flavor, count, words }` or failing with the kernel's code (KERN_INVALID_ARGUMENT for
+   * an unknown flavor, xnu:osfmk/kern/host.c:host_statistics). The declared type is the
+   * HOST_VM_INFO64 answer.
+   */
   host_statistics64(host: mach_port_name_t, flavor: number): vm_statistics64;
-  /** task_info() of a task: MACH_TASK_BASIC_INFO, TASK_AUDIT_TOKEN, … as objects named after the C struct fields. */
+  /**
+   * task_info() of a task. Decoded on every backend (TASK_INFO_FLAVORS), each asked with its
+   * *_COUNT: MACH_TASK_BASIC_INFO → mach_task_basic_info; TASK_AUDIT_TOKEN → audit_token_t;
+   * TASK_BASIC_INFO_32, TASK_BASIC2_INFO_32, TASK_BASIC_INFO_64, TASK_BASIC_INFO_64_2 →
+   * task_basic_info_64 or task_basic_info_32 by the count the kernel returned (arm64
+   * answers TASK_BASIC_INFO_64 with the 32-bit layout); TASK_EVENTS_INFO → task_events_info;
+   * TASK_THREAD_TIMES_INFO → task_thread_times_info. Any other flavor: asked with
+   * TASK_INFO_MAX, returned as RawInfo `{ flavor, count, words }` or failing with the
+   * kernel's code (KERN_INVALID_ARGUMENT for a flavor it does not know,
+   * xnu:osfmk/kern/task.c:task_info). The emulated kernel does not model every flavor
+   * Darwin answers (e.g. TASK_EVENTS_INFO, TASK_VM_INFO fail there with KERN_INVALID_ARGUMENT).
+   */
   task_info(task: task_t, flavor: number): mach_task_basic_info | Record<string, unknown>;
 }

@@ -12,10 +12,11 @@ import { MIG_TYPE_ERROR, TASK_BASIC_INFO_32_COUNT, TASK_BASIC_INFO_64_COUNT } fr
 import { MachError } from '../errors.js';
 import { decodeInfo, encodeInfo, toWords, type InfoLayout, type time_value_t } from './integer_t.js';
 
-/** TASK_BASIC_INFO_64_2: arm64's flavor for the 64-bit layout (xnu:osfmk/mach/task_info.h). */
-export const TASK_BASIC_INFO_64_2 = 18;
-/** TASK_BASIC_INFO_64_2_COUNT: 10 words, the task_basic_info_64 layout. */
-export const TASK_BASIC_INFO_64_2_COUNT = TASK_BASIC_INFO_64_COUNT;
+/**
+ * TASK_BASIC_INFO_64_2 (18): arm64's flavor for the 64-bit layout, and its count (10 words,
+ * the task_basic_info_64 layout) (xnu:osfmk/mach/task_info.h). Defined in lib/constants.ts.
+ */
+export { TASK_BASIC_INFO_64_2, TASK_BASIC_INFO_64_2_COUNT } from '../constants.js';
 
 /** struct task_basic_info_32 / task_basic_info_64 (sizes are numbers in the 32-bit one). */
 export interface task_basic_info_32 {

@@ -8,14 +8,13 @@
 import * as C from '../constants.js';
 import { MachError } from '../errors.js';
 import {
-  decodeAuditToken,
-  decodeHostBasicInfo,
-  decodeMachTaskBasicInfo,
+  decodeInfoReply,
   decodePortAttributes,
-  decodeTaskBasicInfo32,
-  decodeTaskBasicInfo64,
-  decodeVmStatistics64,
   encodePortAttributes,
+  HOST_INFO_FLAVORS,
+  HOST_STATISTICS64_FLAVORS,
+  infoRequestCount,
+  TASK_INFO_FLAVORS,
 } from '../kernel-info/index.js';
 import type {
   host_basic_info,
@@ -112,17 +111,11 @@ function attributeCount(flavor: number): number {
   }
 }
 
-/** An info flavor this backend has no decoder for: its raw integer_t words. */
-export interface RawInfo {
-  flavor: number;
-  count: number;
-  words: number[];
-}
-
-/** The answer for a flavor without a decoder: the words the kernel returned. */
-function rawInfo(flavor: number, words: Int32Array): RawInfo {
-  return { flavor, count: words.length, words: Array.from(words) };
-}
+/**
+ * An info flavor without a decoder: its raw integer_t words. The same shape on every
+ * backend (lib/kernel-info/info_flavors.ts); re-exported here for existing importers.
+ */
+export type { RawInfo } from '../kernel-info/index.js';
 
 /** mach_port_space_info's table, one slot per entry (free slots have type 0). */
 export interface SpaceInfo {
@@ -458,49 +451,42 @@ export class NativeApi implements MachApi {
     return this.addon.bootstrap_strerror(i32(kr, 'kr'));
   }
 
+  /**
+   * host_info through libSystem. A flavor the shared table decodes (HOST_INFO_FLAVORS:
+   * HOST_BASIC_INFO, HOST_SCHED_INFO, HOST_PRIORITY_INFO, HOST_CAN_HAS_DEBUGGER,
+   * HOST_PREFERRED_USER_ARCH) is asked with its *_COUNT and decoded; any other is asked with
+   * HOST_INFO_MAX and answered as RawInfo — exactly as the emulator does.
+   */
   host_info(host: mach_port_name_t, flavor: number): host_basic_info {
     const f = i32(flavor, 'flavor');
-    const count = f === C.HOST_BASIC_INFO ? C.HOST_BASIC_INFO_COUNT : C.HOST_INFO_MAX;
-    const [kr, words] = this.addon.host_info(u32(host, 'host'), f, count);
+    const [kr, words] = this.addon.host_info(u32(host, 'host'), f, infoRequestCount(HOST_INFO_FLAVORS, f, C.HOST_INFO_MAX));
     check(kr, 'host_info');
-    const w = words ?? new Int32Array(0);
-    if (f === C.HOST_BASIC_INFO) return decodeHostBasicInfo(w, w.length);
-    return rawInfo(f, w) as unknown as host_basic_info;
+    return decodeInfoReply(HOST_INFO_FLAVORS, f, words ?? new Int32Array(0)) as host_basic_info;
   }
 
+  /**
+   * host_statistics64 through libSystem: HOST_STATISTICS64_FLAVORS (HOST_VM_INFO64,
+   * HOST_LOAD_INFO, HOST_VM_INFO, HOST_CPU_LOAD_INFO, HOST_EXTMOD_INFO64) decoded, any other
+   * flavor asked with HOST_INFO64_MAX and answered as RawInfo.
+   */
   host_statistics64(host: mach_port_name_t, flavor: number): vm_statistics64 {
     const f = i32(flavor, 'flavor');
-    const count = f === C.HOST_VM_INFO64 ? C.HOST_VM_INFO64_COUNT : C.HOST_INFO64_MAX;
-    const [kr, words] = this.addon.host_statistics64(u32(host, 'host'), f, count);
+    const [kr, words] = this.addon.host_statistics64(u32(host, 'host'), f, infoRequestCount(HOST_STATISTICS64_FLAVORS, f, C.HOST_INFO64_MAX));
     check(kr, 'host_statistics64');
-    const w = words ?? new Int32Array(0);
-    if (f === C.HOST_VM_INFO64) return decodeVmStatistics64(w, w.length);
-    return rawInfo(f, w) as unknown as vm_statistics64;
+    return decodeInfoReply(HOST_STATISTICS64_FLAVORS, f, words ?? new Int32Array(0)) as vm_statistics64;
   }
 
+  /**
+   * task_info through libSystem: TASK_INFO_FLAVORS decoded (the legacy task_basic_info
+   * flavors by the count the kernel returned, so arm64's 8-word answer to TASK_BASIC_INFO_64
+   * decodes as task_basic_info_32), any other flavor asked with TASK_INFO_MAX and answered as
+   * RawInfo.
+   */
   task_info(task: task_t, flavor: number): mach_task_basic_info | Record<string, unknown> {
     const f = u32(flavor, 'flavor');
-    const counts: Record<number, number> = {
-      [C.MACH_TASK_BASIC_INFO]: C.MACH_TASK_BASIC_INFO_COUNT,
-      [C.TASK_BASIC_INFO_32]: C.TASK_BASIC_INFO_32_COUNT,
-      [C.TASK_BASIC_INFO_64]: C.TASK_BASIC_INFO_64_COUNT,
-      [C.TASK_AUDIT_TOKEN]: C.TASK_AUDIT_TOKEN_COUNT,
-    };
-    const [kr, words] = this.addon.task_info(u32(task, 'task'), f, counts[f] ?? C.TASK_INFO_MAX);
+    const [kr, words] = this.addon.task_info(u32(task, 'task'), f, infoRequestCount(TASK_INFO_FLAVORS, f, C.TASK_INFO_MAX));
     check(kr, 'task_info');
-    const w = words ?? new Int32Array(0);
-    switch (f) {
-      case C.MACH_TASK_BASIC_INFO:
-        return decodeMachTaskBasicInfo(w);
-      case C.TASK_BASIC_INFO_32:
-        return decodeTaskBasicInfo32(w) as unknown as Record<string, unknown>;
-      case C.TASK_BASIC_INFO_64:
-        return decodeTaskBasicInfo64(w) as unknown as Record<string, unknown>;
-      case C.TASK_AUDIT_TOKEN:
-        return decodeAuditToken(w) as unknown as Record<string, unknown>;
-      default:
-        return rawInfo(f, w) as unknown as Record<string, unknown>;
-    }
+    return decodeInfoReply(TASK_INFO_FLAVORS, f, words ?? new Int32Array(0)) as Record<string, unknown>;
   }
 
   // -------------------------------------------------------------------------

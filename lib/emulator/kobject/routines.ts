@@ -1,52 +1,35 @@
 /**
  * The client side of host_info, host_statistics64 and task_info: what libSystem's MIG user
  * stubs do. Each builds the request bytes (header bits COPY_SEND|MAKE_SEND_ONCE = 0x1513, NDR,
- * flavor, the caller's count), sends it as a kernel-object call through the task's private
- * MIG reply port, checks the reply as `__MIG_check__Reply__*_t` does, and decodes the words
- * with lib/kernel-info.
+ * flavor, the count), sends it as a kernel-object call through the task's private MIG reply
+ * port, checks the reply as `__MIG_check__Reply__*_t` does, and decodes the words with the
+ * flavor table shared with the native backend (lib/kernel-info/info_flavors.ts).
  * @module
  */
 import {
-  HOST_BASIC_INFO,
-  HOST_BASIC_INFO_COUNT,
   HOST_INFO64_MAX,
   HOST_INFO_MAX,
-  HOST_VM_INFO64,
-  HOST_VM_INFO64_COUNT,
-  KERN_INVALID_ARGUMENT,
   MACH_MSG_TYPE_COPY_SEND,
   MACH_MSG_TYPE_MAKE_SEND_ONCE,
   MACH_MSGH_BITS,
-  MACH_TASK_BASIC_INFO,
-  MACH_TASK_BASIC_INFO_COUNT,
   MIG_ARRAY_TOO_LARGE,
   MIG_TYPE_ERROR,
-  TASK_AUDIT_TOKEN,
-  TASK_AUDIT_TOKEN_COUNT,
-  TASK_BASIC_INFO_32,
-  TASK_BASIC_INFO_32_COUNT,
-  TASK_BASIC_INFO_64,
-  TASK_BASIC_INFO_64_COUNT,
   TASK_INFO_MAX,
 } from '../../constants.js';
 import { MachError } from '../../errors.js';
-import type { AuditToken, host_basic_info, mach_task_basic_info, vm_statistics64 } from '../../types.js';
-import { decodeAuditToken } from '../../kernel-info/audit_token.js';
-import { decodeHostBasicInfo } from '../../kernel-info/host_basic_info.js';
-import { wordsFromBytes } from '../../kernel-info/integer_t.js';
-import { decodeMachTaskBasicInfo } from '../../kernel-info/mach_task_basic_info.js';
+import type { host_basic_info, mach_task_basic_info, vm_statistics64 } from '../../types.js';
 import {
-  decodeTaskBasicInfo32,
-  decodeTaskBasicInfo64,
-  TASK_BASIC_INFO_64_2,
-  type task_basic_info_32,
-  type task_basic_info_64,
-} from '../../kernel-info/task_basic_info.js';
-import { decodeVmStatistics64 } from '../../kernel-info/vm_statistics64.js';
+  decodeInfoReply,
+  HOST_INFO_FLAVORS,
+  HOST_STATISTICS64_FLAVORS,
+  infoRequestCount,
+  TASK_INFO_FLAVORS,
+  type RawInfo,
+} from '../../kernel-info/info_flavors.js';
+import { wordsFromBytes } from '../../kernel-info/integer_t.js';
 import type { EmulatedTask } from '../task.js';
 import { checkSimpleReply, MACH_MSG_HEADER_SIZE, MigWriter } from './mig.js';
 import { MACH_HOST_SUBSYSTEM, TASK_SUBSYSTEM } from './routine_ids.js';
-import { TASK_BASIC2_INFO_32 } from './task_info.js';
 
 /** Check a port-name argument the way the JS API promises: a uint32 number, else TypeError. */
 function portName(v: unknown, what: string): number {
@@ -94,48 +77,48 @@ function infoRoutine(task: EmulatedTask, id: number, target: number, flavor: num
 }
 
 /**
- * host_info(host, flavor): HOST_BASIC_INFO → host_basic_info, asked with count
- * HOST_BASIC_INFO_COUNT as libSystem's callers do. Other flavors are not decoded by this API
- * (KERN_INVALID_ARGUMENT before any message is sent).
+ * host_info(host, flavor): a flavor of {@link HOST_INFO_FLAVORS} is asked with its *_COUNT
+ * (HOST_BASIC_INFO_COUNT for HOST_BASIC_INFO, as libSystem's callers do) and decoded into its
+ * struct (host_basic_info, host_sched_info, host_priority_info, …); any other flavor is asked
+ * with HOST_INFO_MAX and answered as {@link RawInfo}. The emulated kernel decides which
+ * flavors exist: an unknown one fails with its KERN_INVALID_ARGUMENT
+ * (xnu:osfmk/kern/host.c:host_info default case), as on Darwin.
  */
 export function hostInfo(task: EmulatedTask, host: number, flavor: number): host_basic_info {
   portName(host, 'host');
   const f = flavorOf(flavor);
-  if (f !== HOST_BASIC_INFO) throw new MachError(KERN_INVALID_ARGUMENT, 'host_info: only HOST_BASIC_INFO is decoded');
-  const words = infoRoutine(task, MACH_HOST_SUBSYSTEM.host_info, host, f, HOST_BASIC_INFO_COUNT, HOST_INFO_MAX, 'host_info');
-  return decodeHostBasicInfo(words);
+  const capacity = infoRequestCount(HOST_INFO_FLAVORS, f, HOST_INFO_MAX);
+  const words = infoRoutine(task, MACH_HOST_SUBSYSTEM.host_info, host, f, capacity, HOST_INFO_MAX, 'host_info');
+  // MachApi types the result as host_basic_info (its HOST_BASIC_INFO answer); other flavors
+  // give their own struct or RawInfo (see MachApi.host_info).
+  return decodeInfoReply(HOST_INFO_FLAVORS, f, words) as host_basic_info;
 }
 
-/** host_statistics64(host, flavor): HOST_VM_INFO64 → vm_statistics64 (count HOST_VM_INFO64_COUNT). */
+/**
+ * host_statistics64(host, flavor): a flavor of {@link HOST_STATISTICS64_FLAVORS}
+ * (HOST_VM_INFO64 → vm_statistics64, HOST_LOAD_INFO, HOST_VM_INFO, HOST_CPU_LOAD_INFO,
+ * HOST_EXTMOD_INFO64) is asked with its *_COUNT and decoded; any other flavor is asked with
+ * HOST_INFO64_MAX and answered as {@link RawInfo}, or fails with the emulated kernel's code
+ * (KERN_INVALID_ARGUMENT for an unknown flavor, xnu:osfmk/kern/host.c:host_statistics).
+ */
 export function hostStatistics64(task: EmulatedTask, host: number, flavor: number): vm_statistics64 {
   portName(host, 'host');
   const f = flavorOf(flavor);
-  if (f !== HOST_VM_INFO64) throw new MachError(KERN_INVALID_ARGUMENT, 'host_statistics64: only HOST_VM_INFO64 is decoded');
-  const words = infoRoutine(task, MACH_HOST_SUBSYSTEM.host_statistics64, host, f, HOST_VM_INFO64_COUNT, HOST_INFO64_MAX, 'host_statistics64');
-  return decodeVmStatistics64(words);
+  const capacity = infoRequestCount(HOST_STATISTICS64_FLAVORS, f, HOST_INFO64_MAX);
+  const words = infoRoutine(task, MACH_HOST_SUBSYSTEM.host_statistics64, host, f, capacity, HOST_INFO64_MAX, 'host_statistics64');
+  // Typed as vm_statistics64 (the HOST_VM_INFO64 answer); see MachApi.host_statistics64.
+  return decodeInfoReply(HOST_STATISTICS64_FLAVORS, f, words) as vm_statistics64;
 }
-
-/** The struct objects are plain records of their C fields; MachApi types task_info's result so. */
-function asRecord(v: AuditToken | task_basic_info_32 | task_basic_info_64): Record<string, unknown> {
-  return v as unknown as Record<string, unknown>;
-}
-
-/** The count each decodable task_info flavor is asked with (its *_COUNT). */
-const TASK_INFO_COUNTS = new Map<number, number>([
-  [MACH_TASK_BASIC_INFO, MACH_TASK_BASIC_INFO_COUNT],
-  [TASK_AUDIT_TOKEN, TASK_AUDIT_TOKEN_COUNT],
-  [TASK_BASIC_INFO_32, TASK_BASIC_INFO_32_COUNT],
-  [TASK_BASIC2_INFO_32, TASK_BASIC_INFO_32_COUNT],
-  [TASK_BASIC_INFO_64, TASK_BASIC_INFO_64_COUNT],
-  [TASK_BASIC_INFO_64_2, TASK_BASIC_INFO_64_COUNT],
-]);
 
 /**
- * task_info(target, flavor): MACH_TASK_BASIC_INFO → mach_task_basic_info, TASK_AUDIT_TOKEN →
- * audit_token_t, TASK_BASIC_INFO_32 / TASK_BASIC2_INFO_32 → task_basic_info_32,
- * TASK_BASIC_INFO_64 / TASK_BASIC_INFO_64_2 → task_basic_info_64 or task_basic_info_32, by
- * the count the kernel returned (arm64 answers flavor 5 with the 32-bit layout). Other
- * flavors are not decoded by this API (KERN_INVALID_ARGUMENT before any message is sent).
+ * task_info(target, flavor): a flavor of {@link TASK_INFO_FLAVORS} is asked with its *_COUNT
+ * and decoded — MACH_TASK_BASIC_INFO → mach_task_basic_info, TASK_AUDIT_TOKEN →
+ * audit_token_t, TASK_BASIC_INFO_32 / TASK_BASIC2_INFO_32 / TASK_BASIC_INFO_64 /
+ * TASK_BASIC_INFO_64_2 → task_basic_info_64 or task_basic_info_32 by the count the kernel
+ * returned (arm64 answers flavor 5 with the 32-bit layout), TASK_EVENTS_INFO,
+ * TASK_THREAD_TIMES_INFO; any other flavor is asked with TASK_INFO_MAX and answered as
+ * {@link RawInfo}. What the emulated task server does not model fails with its
+ * KERN_INVALID_ARGUMENT (xnu:osfmk/kern/task.c:task_info default case).
  */
 export function taskInfo(
   task: EmulatedTask,
@@ -144,15 +127,7 @@ export function taskInfo(
 ): mach_task_basic_info | Record<string, unknown> {
   portName(target, 'target_task');
   const f = flavorOf(flavor);
-  const capacity = TASK_INFO_COUNTS.get(f);
-  if (capacity === undefined) throw new MachError(KERN_INVALID_ARGUMENT, `task_info: flavor ${f} is not decoded`);
+  const capacity = infoRequestCount(TASK_INFO_FLAVORS, f, TASK_INFO_MAX);
   const words = infoRoutine(task, TASK_SUBSYSTEM.task_info, target, f, capacity, TASK_INFO_MAX, 'task_info');
-  switch (f) {
-    case MACH_TASK_BASIC_INFO:
-      return decodeMachTaskBasicInfo(words);
-    case TASK_AUDIT_TOKEN:
-      return asRecord(decodeAuditToken(words));
-    default:
-      return asRecord(words.length >= TASK_BASIC_INFO_64_COUNT ? decodeTaskBasicInfo64(words) : decodeTaskBasicInfo32(words));
-  }
+  return decodeInfoReply(TASK_INFO_FLAVORS, f, words) as Record<string, unknown>;
 }
