@@ -1,8 +1,9 @@
 /**
  * Darwin notifications (libnotify) on any backend: `notify_register_mach_port`,
- * `notify_register_check`, `notify_post`, `notify_check`, `notify_cancel`, libnotify's
- * `NOTIFY_STATUS_*` codes and {@link NotifyError}, and {@link notifications}, an async
- * iterator of the posts of one name.
+ * `notify_register_check`, `notify_post`, `notify_check`, `notify_cancel`,
+ * `notify_suspend`, `notify_resume`, `notify_get_state`, `notify_set_state`,
+ * `notify_is_valid_token`, libnotify's `NOTIFY_STATUS_*` codes and {@link NotifyError}, and
+ * {@link notifications}, an async iterator of the posts of one name.
  *
  * ```ts
  * import { notify_register_mach_port, notify_post, notifications } from 'machport';
@@ -29,6 +30,8 @@
  *
  * Failures throw {@link NotifyError} with libnotify's status (`status`, `code`), on both
  * backends; a name that is null/undefined is NOTIFY_STATUS_INVALID_NAME, as C's NULL.
+ * A name's state is a `uint64_t` in C: `notify_get_state` returns a bigint, and
+ * `notify_set_state` takes a bigint (or a non-negative safe integer number).
  * @module
  */
 import { currentBackend } from './backend.js';
@@ -104,6 +107,11 @@ interface NotifyClient {
   post(name: string): void;
   check(token: number): boolean;
   cancel(token: number): void;
+  suspend(token: number): void;
+  resume(token: number): void;
+  get_state(token: number): bigint;
+  set_state(token: number, state: bigint): void;
+  is_valid_token(token: number): boolean;
 }
 
 /** What the native API (lib/native's NativeApi) offers beyond MachApi for libnotify. */
@@ -113,9 +121,18 @@ interface NativeNotify {
   notify_post(name: string): void;
   notify_check(token: number): boolean;
   notify_cancel(token: number): void;
+  /** The calls below were bound later: a native API without them still serves the five above. */
+  notify_suspend?(token: number): void;
+  notify_resume?(token: number): void;
+  notify_get_state?(token: number): bigint;
+  notify_set_state?(token: number, state: bigint): void;
+  notify_is_valid_token?(token: number): boolean;
 }
 
 const NATIVE_FUNCTIONS = ['notify_register_mach_port', 'notify_register_check', 'notify_post', 'notify_check', 'notify_cancel'] as const;
+
+/** Native libnotify calls looked up when first used (MachError KERN_NOT_SUPPORTED when absent). */
+type LaterNativeFunction = 'notify_suspend' | 'notify_resume' | 'notify_get_state' | 'notify_set_state' | 'notify_is_valid_token';
 
 /** Rethrows the native backend's libnotify error as this module's NotifyError (one class on both backends). */
 function asNotifyError(e: unknown, context: string): never {
@@ -152,7 +169,21 @@ function nativeClient(api: MachApi): NotifyClient {
     post: (name) => run('notify_post', () => native.notify_post(name)),
     check: (token) => run('notify_check', () => native.notify_check(token)),
     cancel: (token) => run('notify_cancel', () => native.notify_cancel(token)),
+    suspend: (token) => run('notify_suspend', () => later(native, 'notify_suspend')(token)),
+    resume: (token) => run('notify_resume', () => later(native, 'notify_resume')(token)),
+    get_state: (token) => run('notify_get_state', () => later(native, 'notify_get_state')(token)),
+    set_state: (token, state) => run('notify_set_state', () => later(native, 'notify_set_state')(token, state)),
+    is_valid_token: (token) => run('notify_is_valid_token', () => later(native, 'notify_is_valid_token')(token)),
   };
+}
+
+/** A native libnotify call bound after the first five, or MachError KERN_NOT_SUPPORTED naming it. */
+function later<K extends LaterNativeFunction>(native: NativeNotify, f: K): NonNullable<NativeNotify[K]> {
+  const fn = native[f];
+  if (typeof fn !== 'function') {
+    throw new MachError(KERN_NOT_SUPPORTED, `${f}: the native API does not expose it (an addon built before the binding; rebuild it)`);
+  }
+  return fn.bind(native) as NonNullable<NativeNotify[K]>;
 }
 
 function emulatedClient(api: MachApi): NotifyClient {
@@ -163,6 +194,11 @@ function emulatedClient(api: MachApi): NotifyClient {
     post: (name) => emulated.notify_post(task, name),
     check: (token) => emulated.notify_check(task, token) !== 0,
     cancel: (token) => emulated.notify_cancel(task, token),
+    suspend: (token) => emulated.notify_suspend(task, token),
+    resume: (token) => emulated.notify_resume(task, token),
+    get_state: (token) => emulated.notify_get_state(task, token),
+    set_state: (token, state) => emulated.notify_set_state(task, token, state),
+    is_valid_token: (token) => emulated.notify_is_valid_token(task, token),
   };
 }
 
@@ -204,6 +240,16 @@ function tokenOf(token: unknown, where: string): number {
     throw new TypeError(`${where}: token must be a 32-bit integer`);
   }
   return token;
+}
+
+/** A name's state (uint64_t): a bigint in [0, 2^64), or a non-negative safe integer number. */
+function stateOf(state: unknown, where: string): bigint {
+  if (typeof state === 'bigint') {
+    if (state < 0n || state > 0xffff_ffff_ffff_ffffn) throw new TypeError(`${where}: state must fit 64 bits unsigned (0 to 2^64 - 1)`);
+    return state;
+  }
+  if (typeof state === 'number' && Number.isSafeInteger(state) && state >= 0) return BigInt(state);
+  throw new TypeError(`${where}: state must be a bigint (uint64_t) or a non-negative safe integer`);
 }
 
 function portOf(port: unknown, where: string): number {
@@ -348,6 +394,100 @@ export function notify_cancel(token: number, options?: NotifyOptions): void;
 export function notify_cancel(...argv: unknown[]): void {
   const { api, args } = split(argv, 1, 'notify_cancel');
   clientOf(api).cancel(tokenOf(args[0], 'notify_cancel'));
+}
+
+/**
+ * notify_suspend: hold the token's notifications. Calls nest; posts made while suspended
+ * collapse into a single notification on the final {@link notify_resume}. An unknown token →
+ * NotifyError NOTIFY_STATUS_INVALID_TOKEN. Forms: `(token, options?)`, `(api, token)`.
+ */
+export function notify_suspend(api: MachApi, token: number): void;
+/**
+ * notify_suspend on this process's task (or `options.api`, the task that registered `token`):
+ * hold the token's notifications until as many notify_resume calls as suspends. An unknown
+ * token → NotifyError NOTIFY_STATUS_INVALID_TOKEN.
+ */
+export function notify_suspend(token: number, options?: NotifyOptions): void;
+/** Implementation of the overloads above: splits off the task, checks the token and calls its notify client. */
+export function notify_suspend(...argv: unknown[]): void {
+  const { api, args } = split(argv, 1, 'notify_suspend');
+  clientOf(api).suspend(tokenOf(args[0], 'notify_suspend'));
+}
+
+/**
+ * notify_resume: undo one {@link notify_suspend}. The last resume delivers one notification
+ * if the name was posted while suspended (however many posts there were). An unknown token →
+ * NotifyError NOTIFY_STATUS_INVALID_TOKEN. Forms: `(token, options?)`, `(api, token)`.
+ */
+export function notify_resume(api: MachApi, token: number): void;
+/**
+ * notify_resume on this process's task (or `options.api`, the task that registered `token`):
+ * undo one notify_suspend; the last one delivers a single notification for the posts it held.
+ * An unknown token → NotifyError NOTIFY_STATUS_INVALID_TOKEN.
+ */
+export function notify_resume(token: number, options?: NotifyOptions): void;
+/** Implementation of the overloads above: splits off the task, checks the token and calls its notify client. */
+export function notify_resume(...argv: unknown[]): void {
+  const { api, args } = split(argv, 1, 'notify_resume');
+  clientOf(api).resume(tokenOf(args[0], 'notify_resume'));
+}
+
+/**
+ * notify_get_state: the 64-bit state of the token's name (0 until set), a bigint as C's
+ * uint64_t. An unknown token → NotifyError NOTIFY_STATUS_INVALID_TOKEN. Forms:
+ * `(token, options?)`, `(api, token)`.
+ */
+export function notify_get_state(api: MachApi, token: number): bigint;
+/**
+ * notify_get_state on this process's task (or `options.api`, the task that registered
+ * `token`): the name's uint64_t state as a bigint (0 until set). An unknown token →
+ * NotifyError NOTIFY_STATUS_INVALID_TOKEN.
+ */
+export function notify_get_state(token: number, options?: NotifyOptions): bigint;
+/** Implementation of the overloads above: splits off the task, checks the token and calls its notify client. */
+export function notify_get_state(...argv: unknown[]): bigint {
+  const { api, args } = split(argv, 1, 'notify_get_state');
+  return clientOf(api).get_state(tokenOf(args[0], 'notify_get_state'));
+}
+
+/**
+ * notify_set_state: set the 64-bit state of the token's name (a bigint, or a non-negative
+ * safe integer; anything else is a TypeError). Setting does not post. An unknown token →
+ * NotifyError NOTIFY_STATUS_INVALID_TOKEN; a name the caller may not write (e.g.
+ * `com.apple.system.*` as a user) → NOTIFY_STATUS_NOT_AUTHORIZED. Forms:
+ * `(token, state, options?)`, `(api, token, state)`.
+ */
+export function notify_set_state(api: MachApi, token: number, state: bigint | number): void;
+/**
+ * notify_set_state on this process's task (or `options.api`, the task that registered
+ * `token`): set the name's uint64_t state (a bigint, or a non-negative safe integer); it
+ * does not post. An unknown token → NotifyError NOTIFY_STATUS_INVALID_TOKEN; no write
+ * access → NOTIFY_STATUS_NOT_AUTHORIZED.
+ */
+export function notify_set_state(token: number, state: bigint | number, options?: NotifyOptions): void;
+/** Implementation of the overloads above: splits off the task, checks the token and state and calls its notify client. */
+export function notify_set_state(...argv: unknown[]): void {
+  const { api, args } = split(argv, 2, 'notify_set_state');
+  const token = tokenOf(args[0], 'notify_set_state');
+  clientOf(api).set_state(token, stateOf(args[1], 'notify_set_state'));
+}
+
+/**
+ * notify_is_valid_token: whether `token` is a live registration of the task (false after
+ * notify_cancel, for another task's token, or for a number never handed out). Never throws
+ * NotifyError; a token that is not a 32-bit integer is a TypeError. Forms:
+ * `(token, options?)`, `(api, token)`.
+ */
+export function notify_is_valid_token(api: MachApi, token: number): boolean;
+/**
+ * notify_is_valid_token on this process's task (or `options.api`): whether `token` is one of
+ * its live registrations. False after notify_cancel and for tokens never handed out.
+ */
+export function notify_is_valid_token(token: number, options?: NotifyOptions): boolean;
+/** Implementation of the overloads above: splits off the task, checks the token and calls its notify client. */
+export function notify_is_valid_token(...argv: unknown[]): boolean {
+  const { api, args } = split(argv, 1, 'notify_is_valid_token');
+  return clientOf(api).is_valid_token(tokenOf(args[0], 'notify_is_valid_token'));
 }
 
 // ---------------------------------------------------------------------------

@@ -43,6 +43,32 @@ Napi::Value Check(const Napi::CallbackInfo &info) {
   return Result(info.Env(), static_cast<kern_return_t>(status), {Napi::Number::New(info.Env(), check)});
 }
 
+Napi::Value Suspend(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), notify_suspend(ArgI32(info, 0, "token")));
+}
+
+Napi::Value Resume(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), notify_resume(ArgI32(info, 0, "token")));
+}
+
+// notify_get_state(token) -> [status, state (BigInt)]
+Napi::Value GetState(const Napi::CallbackInfo &info) {
+  uint64_t state = 0;
+  uint32_t status = notify_get_state(ArgI32(info, 0, "token"), &state);
+  return Result(info.Env(), static_cast<kern_return_t>(status), {U64(info.Env(), state)});
+}
+
+// notify_set_state(token, state (BigInt)) -> status
+Napi::Value SetState(const Napi::CallbackInfo &info) {
+  int token = ArgI32(info, 0, "token");
+  uint64_t state = ArgU64(info, 1, "state");
+  return Napi::Number::New(info.Env(), notify_set_state(token, state));
+}
+
+Napi::Value IsValidToken(const Napi::CallbackInfo &info) {
+  return Napi::Boolean::New(info.Env(), notify_is_valid_token(ArgI32(info, 0, "token")));
+}
+
 }  // namespace
 
 void RegisterNotify(Napi::Env env, Napi::Object exports) {
@@ -51,6 +77,11 @@ void RegisterNotify(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "notify_cancel", Cancel);
   Export(env, exports, "notify_register_check", RegisterCheck);
   Export(env, exports, "notify_check", Check);
+  Export(env, exports, "notify_suspend", Suspend);
+  Export(env, exports, "notify_resume", Resume);
+  Export(env, exports, "notify_get_state", GetState);
+  Export(env, exports, "notify_set_state", SetState);
+  Export(env, exports, "notify_is_valid_token", IsValidToken);
 }
 
 }  // namespace machport

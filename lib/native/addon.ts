@@ -87,6 +87,14 @@ export interface NativeAddon {
   notify_cancel(token: number): number;
   notify_register_check(name: string): [number, number];
   notify_check(token: number): [number, number];
+  // Optional: an addon built before these bindings loads all the same (NativeApi then
+  // throws MachError KERN_NOT_SUPPORTED for them).
+  notify_suspend?(token: number): number;
+  notify_resume?(token: number): number;
+  /** [status, state]: the name's uint64_t state as a BigInt. */
+  notify_get_state?(token: number): [number, bigint];
+  notify_set_state?(token: number, state: bigint): number;
+  notify_is_valid_token?(token: number): boolean;
 
   // introspection.cc
   task_for_pid(pid: number): [Kr, number];

@@ -528,6 +528,46 @@ export class NativeApi implements MachApi {
     return checked !== 0;
   }
 
+  /** notify_suspend: hold the token's notifications (calls nest); posts meanwhile become one on the last resume. */
+  notify_suspend(token: number): void {
+    const status = this.notifyCall('notify_suspend').call(this.addon, i32(token, 'token'));
+    if (status !== 0) throw new NotifyError(status, 'notify_suspend');
+  }
+
+  /** notify_resume: undo one notify_suspend; the last one delivers a single notification if any post was held. */
+  notify_resume(token: number): void {
+    const status = this.notifyCall('notify_resume').call(this.addon, i32(token, 'token'));
+    if (status !== 0) throw new NotifyError(status, 'notify_resume');
+  }
+
+  /** notify_get_state: the token's name's uint64_t state (0 until set), as a bigint. */
+  notify_get_state(token: number): bigint {
+    const [status, state] = this.notifyCall('notify_get_state').call(this.addon, i32(token, 'token'));
+    if (status !== 0) throw new NotifyError(status, 'notify_get_state');
+    return BigInt.asUintN(64, state);
+  }
+
+  /** notify_set_state: set the token's name's uint64_t state (does not post; needs write access). */
+  notify_set_state(token: number, state: bigint): void {
+    const t = i32(token, 'token');
+    const status = this.notifyCall('notify_set_state').call(this.addon, t, u64(state, 'state'));
+    if (status !== 0) throw new NotifyError(status, 'notify_set_state');
+  }
+
+  /** notify_is_valid_token: whether `token` is a live registration of this process. */
+  notify_is_valid_token(token: number): boolean {
+    return this.notifyCall('notify_is_valid_token').call(this.addon, i32(token, 'token'));
+  }
+
+  /** One of the addon's optional libnotify bindings, or MachError KERN_NOT_SUPPORTED when the loaded addon predates it. */
+  private notifyCall<K extends 'notify_suspend' | 'notify_resume' | 'notify_get_state' | 'notify_set_state' | 'notify_is_valid_token'>(
+    name: K,
+  ): NonNullable<NativeAddon[K]> {
+    const f = this.addon[name];
+    if (typeof f !== 'function') throw new MachError(C.KERN_NOT_SUPPORTED, `${name}: the loaded addon has no ${name} (built before the binding existed; rebuild it)`);
+    return f as NonNullable<NativeAddon[K]>;
+  }
+
   /** task_for_pid: the task's control port; needs privilege (root and an unhardened target, or the target itself). */
   task_for_pid(pid: number): task_t {
     const [kr, task] = this.addon.task_for_pid(i32(pid, 'pid'));

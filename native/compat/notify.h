@@ -6,6 +6,7 @@
 #include <notify.h>
 #else
 #include <mach/mach.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -25,6 +26,11 @@ uint32_t notify_register_mach_port(const char *name, mach_port_t *notify_port, i
 uint32_t notify_register_check(const char *name, int *out_token);
 uint32_t notify_check(int token, int *check);
 uint32_t notify_cancel(int token);
+uint32_t notify_suspend(int token);
+uint32_t notify_resume(int token);
+uint32_t notify_get_state(int token, uint64_t *state);
+uint32_t notify_set_state(int token, uint64_t state);
+bool notify_is_valid_token(int val);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,11 @@ export class FakeKernel {
   refCalls: boolean[] = [];
   private readonly sends = new Map<number, { cancel: boolean }>();
   private nextSend = 1;
+  /** libnotify as the fake sees it: registrations by token (the name), suspend counts, states by name. */
+  readonly notifyTokens = new Map<number, string>();
+  readonly notifySuspends = new Map<number, number>();
+  readonly notifyStates = new Map<string, bigint>();
+  private nextToken = 2;
 
   readonly task = 0x203;
   readonly host = 0x303;
@@ -235,6 +240,53 @@ export class FakeKernel {
         return [0, Uint32Array.from(names), Uint32Array.from(names, (n) => k.ports.get(n)!.type)];
       },
       task_get_exc_guard_behavior: () => [0, k.behavior],
+
+      // libnotify: register_check, cancel and the token calls, with libnotify's status codes
+      // (2 = NOTIFY_STATUS_INVALID_TOKEN, 7 = NOTIFY_STATUS_NOT_AUTHORIZED for com.apple.system.*).
+      notify_register_check(name) {
+        k.log('notify_register_check', name);
+        const token = k.nextToken++;
+        k.notifyTokens.set(token, name);
+        return [0, token];
+      },
+      notify_cancel(token) {
+        k.log('notify_cancel', token);
+        if (!k.notifyTokens.delete(token)) return 2;
+        k.notifySuspends.delete(token);
+        return 0;
+      },
+      notify_suspend(token) {
+        k.log('notify_suspend', token);
+        if (!k.notifyTokens.has(token)) return 2;
+        k.notifySuspends.set(token, (k.notifySuspends.get(token) ?? 0) + 1);
+        return 0;
+      },
+      notify_resume(token) {
+        k.log('notify_resume', token);
+        if (!k.notifyTokens.has(token)) return 2;
+        k.notifySuspends.set(token, Math.max(0, (k.notifySuspends.get(token) ?? 0) - 1));
+        return 0;
+      },
+      notify_get_state(token) {
+        k.log('notify_get_state', token);
+        const name = k.notifyTokens.get(token);
+        if (name === undefined) return [2, 0n];
+        return [0, k.notifyStates.get(name) ?? 0n];
+      },
+      notify_set_state(token, state) {
+        k.log('notify_set_state', token, state);
+        // As native/notify.cc's ArgU64: a BigInt, else TypeError.
+        if (typeof state !== 'bigint') throw new TypeError('state must be a bigint');
+        const name = k.notifyTokens.get(token);
+        if (name === undefined) return 2;
+        if (name.startsWith('com.apple.system.')) return 7;
+        k.notifyStates.set(name, BigInt.asUintN(64, state));
+        return 0;
+      },
+      notify_is_valid_token(token) {
+        k.log('notify_is_valid_token', token);
+        return k.notifyTokens.has(token);
+      },
       cs_status: () => (k.csFlags === undefined ? [1, 0] : [0, k.csFlags]),
 
       msg_send(bytes, size, option, timeout, patchOffsets, patchData) {
