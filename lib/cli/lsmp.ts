@@ -8,8 +8,8 @@
 import { formatReport, toLsmpJson } from '../inspect/format.js';
 import { InspectError } from '../inspect/errors.js';
 import { buildLsmpDemoScene } from '../inspect/demo-scene.js';
-import { activeInspectBackend, describeKernelHost, inspectAll, inspectSelf, inspectTask, isRoot, type InspectOptions, type KernelHostRef } from '../inspect/inspect.js';
-import type { InspectionReport } from '../inspect/types.js';
+import { activeInspectBackend, describeKernelHost, inspectAll, inspectSelf, inspectTask, isRoot, type InspectOptions } from '../inspect/inspect.js';
+import type { InspectionReport, KernelHostRef } from '../inspect/types.js';
 
 /** Usage text of `machport lsmp`. */
 export const LSMP_USAGE = `usage: machport lsmp [-p PID | --all] [--json] [--emulator-demo]

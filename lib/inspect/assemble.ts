@@ -9,6 +9,7 @@
 import * as C from '../constants.js';
 import { kobjectLabel, kobjectTypeName, portFlagNames, TASK_KOBJECT_TYPES } from './names.js';
 import type { RawEntry, RawTaskSpace } from './raw.js';
+import { PortTableBuilder, tableInspection } from './table.js';
 import type {
   Holder,
   InspectionSummary,
@@ -181,14 +182,14 @@ function buildTask(space: RawTaskSpace, index: PeerIndex): TaskInspection {
   }
 
   const summary = emptySummary();
-  const ports: PortEntry[] = [];
+  const table = new PortTableBuilder(entries.length);
   for (const e of entries) {
     const type = e.type >>> 0;
     if ((type & C.MACH_PORT_TYPE_ALL_RIGHTS) === 0) continue; // a free slot
     countEntry(summary, type);
-    ports.push(buildEntry(space, e, type, setsOf.get(e.name), index));
+    table.add(e, type, setsOf.get(e.name));
   }
-  return { backend: space.backend, pid: space.pid, process: space.process, self: space.self, ports, summary };
+  return tableInspection({ backend: space.backend, pid: space.pid, process: space.process, self: space.self, summary }, table.build(space, index));
 }
 
 /**

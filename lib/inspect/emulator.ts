@@ -23,6 +23,7 @@ import type { EmulatedTask } from '../emulator/task.js';
 import { buildEntry, countEntry, emptySummary, holderOf, type PeerIndex, type ReceiverRef } from './assemble.js';
 import type { RawEntry, RawReceiveStatus, RawTaskSpace } from './raw.js';
 import type { Holder, PortEntry, ProcessRef, TaskInspection } from './types.js';
+import { PortTableBuilder, tableInspection } from './table.js';
 
 /** An emulated task (the core's EmulatedTask). */
 export type EmulatedTaskLike = EmulatedTask;
@@ -188,7 +189,7 @@ function fillEntry(x: ScratchEntry, e: Entry, type: number): number[] | undefine
   x.receiver = undefined;
   if (obj === null) return undefined;
   const list = x.list;
-  list.length = 0;
+  if (list.length !== 0) list.length = 0;
   if ((type & C.MACH_PORT_TYPE_RECEIVE) !== 0) {
     const port = obj as Port;
     fillReceiveStatus(x.statusSlot, port);
@@ -229,7 +230,10 @@ function fillEntry(x: ScratchEntry, e: Entry, type: number): number[] | undefine
   return undefined;
 }
 
-/** The inspection of one emulated task, its peers resolved through `index`. */
+/**
+ * The inspection of one emulated task, its peers resolved through `index`: its names read
+ * into a PortTable (records are built from it when `ports` is first read).
+ */
 function inspectOne(task: EmulatedTask, index: PeerIndex): TaskInspection {
   const space = task.space;
   const ref: ProcessRef = { pid: task.pid, process: task.name };
@@ -237,22 +241,20 @@ function inspectOne(task: EmulatedTask, index: PeerIndex): TaskInspection {
   const count = space.active ? space.count : 0;
   // Exactly as long as needed: grown by push, a list of 100,000 would be copied (and its
   // pages touched) several times over.
-  const ports = new Array<PortEntry>(count);
-  let k = 0;
+  const table = new PortTableBuilder(count);
   if (count > 0) {
     const x = new ScratchEntry();
-    for (let i = 1, end = space.tableSize; i < end && k < count; i++) {
+    for (let i = 1, end = space.tableSize; i < end && table.length < count; i++) {
       const e = space.entryAt(i);
       if (e === undefined) continue;
       const type = rawEntryType(e);
       if ((type & C.MACH_PORT_TYPE_ALL_RIGHTS) === 0) continue;
       const sets = fillEntry(x, e, type);
       countEntry(summary, type);
-      ports[k++] = buildEntry(ref, x, type, sets, index);
+      table.add(x, type, sets);
     }
   }
-  if (k !== count) ports.length = k;
-  return { backend: 'emulator', pid: task.pid, process: task.name, self: isProcessTask(task), ports, summary };
+  return tableInspection({ backend: 'emulator', pid: task.pid, process: task.name, self: isProcessTask(task), summary }, table.build(ref, index));
 }
 
 /**

@@ -171,21 +171,41 @@ function sendRow(p: PortEntry, self: TaskInspection): string {
   return row(base);
 }
 
+/**
+ * The records of `t`, and a look-up by name. While `ports` has not been read or replaced,
+ * they come from the inspection's table one at a time, so a large space is printed
+ * without every record existing at once; otherwise from `ports` as they are.
+ */
+function rowsOf(t: TaskInspection): { rows: Iterable<PortEntry>; byName: (name: number) => PortEntry | undefined } {
+  const table = t.table;
+  if (table !== undefined && typeof Object.getOwnPropertyDescriptor(t, 'ports')?.get === 'function') {
+    return {
+      rows: table,
+      byName: (name) => {
+        const i = table.indexOf(name);
+        return i < 0 ? undefined : table.entry(i);
+      },
+    };
+  }
+  const map = new Map<number, PortEntry>();
+  for (const p of t.ports) map.set(p.name, p);
+  return { rows: t.ports, byName: (name) => map.get(name) };
+}
+
 /** The lines of one task's table, with the summary counts at the end. */
 export function formatTaskTable(t: TaskInspection): string[] {
   const lines: string[] = [];
   lines.push(`Process (${t.pid}) : ${t.process}${t.self ? ' (this process)' : ''}`);
   lines.push(row(COLUMNS.map((c) => c.header) as Cells));
   lines.push(row(COLUMNS.map((c) => '-'.repeat(c.width || c.header.length)) as Cells));
-  const byName = new Map<number, PortEntry>();
-  for (const p of t.ports) byName.set(p.name, p);
-  for (const p of t.ports) {
+  const { rows, byName } = rowsOf(t);
+  for (const p of rows) {
     if (p.members) {
       lines.push(
         row([hex32(p.name), hex32(p.object), 'port-set', NO_FLAGS, reqLetters(p), '', '', '', '', '', '', '', '', `${p.members.length} member${p.members.length === 1 ? '' : 's'}`]),
       );
       for (const m of p.members) {
-        const mp = byName.get(m);
+        const mp = byName(m);
         if (mp?.receive) lines.push(row(receiveCells(mp, ' -', hex32(mp.name), proc(t.pid, t.process))));
         else lines.push(row([' -', '', '', '', '', '', '', '', '', '', '', '', hex32(m), '(member not found)']));
       }
@@ -327,7 +347,7 @@ export function toLsmpJson(report: InspectionReport): LsmpJson {
   const doc: LsmpJson = {
     schema: LSMP_SCHEMA,
     backend: report.backend,
-    tasks: report.tasks.map((t) => ({ pid: t.pid, process: t.process, self: t.self, ports: t.ports.map(portJson), summary: { ...t.summary } })),
+    tasks: report.tasks.map((t) => ({ pid: t.pid, process: t.process, self: t.self, ports: Array.from(rowsOf(t).rows, portJson), summary: { ...t.summary } })),
     unreadable: report.unreadable.map((u) => ({ ...u })),
   };
   if (report.kernelHost) doc.kernelHost = { ...report.kernelHost };

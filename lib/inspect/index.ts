@@ -15,6 +15,7 @@ export type { EmulatedSpaceEntry, EmulatedTaskLike, KernelLike } from './emulato
 export { inspectTask, inspectTaskPorts, inspectSelf, inspectAll, activeInspectBackend, type InspectOptions } from './inspect.js';
 export { InspectError, TASK_READ_PRIVILEGE } from './errors.js';
 export { assembleInspections, rightsOf } from './assemble.js';
+export { PortTable } from './table.js';
 export { readEmulatedSpace } from './emulator.js';
 export { formatTaskTable, formatReport, formatUnreadable, toLsmpJson, hex32, hex64, LSMP_SCHEMA } from './format.js';
 export type { LsmpJson, LsmpJsonPort, LsmpJsonTask } from './format.js';

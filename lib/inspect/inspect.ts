@@ -25,23 +25,7 @@ import {
 } from './emulator.js';
 import { failure, InspectError, noSuchProcess } from './errors.js';
 import { readAllNative, readNativePid, type NativeIntrospection } from './native.js';
-import type { InspectBackend, InspectionReport, PortEntry, ProcessRef, TaskInspection } from './types.js';
-
-/** The kernel host whose kernel an emulator inspection read (the caller is one of its clients). */
-export interface KernelHostRef {
-  /** Its socket path; null for a worker thread joined over a MessagePort. */
-  socket: string | null;
-  /** The kernel host's process id. */
-  pid: number;
-}
-
-// Declared here rather than in types.ts: the report field belongs to the kernel-host inspection.
-declare module './types.js' {
-  interface InspectionReport {
-    /** Present when the tasks are a kernel host's (the caller's tasks live there, e.g. MACHPORT_KERNEL). */
-    kernelHost?: KernelHostRef;
-  }
-}
+import type { InspectBackend, InspectionReport, KernelHostRef, PortEntry, ProcessRef, TaskInspection } from './types.js';
 
 /** Options of the inspection calls. */
 export interface InspectOptions {

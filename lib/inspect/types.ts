@@ -6,6 +6,7 @@
  * @module
  */
 import type { PortFlagName } from './names.js';
+import type { PortTable } from './table.js';
 
 export type { PortFlagName } from './names.js';
 
@@ -155,9 +156,18 @@ export interface TaskInspection extends ProcessRef {
   backend: InspectBackend;
   /** True when this is the calling process's own task (on the emulator: the process task). */
   self: boolean;
-  /** Every name in the space, ascending. */
+  /**
+   * Every name in the space, ascending. An inspection read from a space builds these
+   * records from `table` when this is first read, and keeps them.
+   */
   ports: PortEntry[];
   summary: InspectionSummary;
+  /**
+   * The same names in columns (not enumerable), on an inspection read from a space in this
+   * process; absent on one that came over a kernel-host socket or from JSON. For large
+   * spaces: rows become records only while looked at (`entry(i)`, iteration).
+   */
+  readonly table?: PortTable;
 }
 
 /** Why a task could not be inspected. */
@@ -177,9 +187,19 @@ export interface Unreadable {
   error: string;
 }
 
+/** The kernel host whose kernel an emulator inspection read (the caller is one of its clients). */
+export interface KernelHostRef {
+  /** Its socket path; null for a worker thread joined over a MessagePort. */
+  socket: string | null;
+  /** The kernel host's process id. */
+  pid: number;
+}
+
 /** Every task the caller may read, and the ones it may not. */
 export interface InspectionReport {
   backend: InspectBackend;
   tasks: TaskInspection[];
   unreadable: Unreadable[];
+  /** Present when the tasks are a kernel host's (the caller's tasks live there, e.g. MACHPORT_KERNEL). */
+  kernelHost?: KernelHostRef;
 }

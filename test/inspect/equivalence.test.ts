@@ -13,6 +13,8 @@ import { assembleInspections } from '../../lib/inspect/assemble.js';
 import { buildLsmpDemoScene } from '../../lib/inspect/demo-scene.js';
 import { emulatedTasksOf, inspectEmulatedTasks, readEmulatedSpace } from '../../lib/inspect/emulator.js';
 import { inspectTask, inspectTaskPorts } from '../../lib/inspect/inspect.js';
+import type { PortTable } from '../../lib/inspect/table.js';
+import type { PortEntry } from '../../lib/inspect/types.js';
 import { argsFor, rightOpArb, runRightOp } from '../fuzz/ops.js';
 import { withWorld } from '../fuzz/world.js';
 
@@ -26,9 +28,29 @@ function bothWays(kernel: Kernel, extra: EmulatedTask[] = []): void {
     expect(inspectEmulatedTasks([t])[0]).toEqual(assembleInspections([readEmulatedSpace(t)])[0]);
     expect(inspectEmulatedTasks(tasks, [i])[0]).toEqual(raw[i]);
     // The streaming form lists the same records.
-    expect([...inspectTaskPorts(t)]).toEqual(inspectTask(t).ports);
+    const streamed = [...inspectTaskPorts(t)];
+    const inspection = inspectTask(t);
+    expect(streamed).toEqual(inspection.ports);
     expect([...inspectTaskPorts(t, { peers: false })]).toEqual(inspectTask(t, { peers: false }).ports);
+    // The table the records were built from holds the same rows, however they are read.
+    sameRows(inspectTask(t).table!, streamed);
+    sameRows(raw[i]!.table!, raw[i]!.ports);
   }
+}
+
+/** `table` read row by row, by iteration and by column equals `ports`. */
+function sameRows(table: PortTable, ports: PortEntry[]): void {
+  expect(table.length).toBe(ports.length);
+  expect([...table]).toEqual(ports);
+  expect(table.toArray()).toEqual(ports);
+  expect(Array.from(table.names)).toEqual(ports.map((p) => p.name));
+  expect(Array.from(table.types)).toEqual(ports.map((p) => p.type));
+  expect(Array.from(table.urefs)).toEqual(ports.map((p) => p.urefs));
+  expect(Array.from(table.objects)).toEqual(ports.map((p) => p.object));
+  ports.forEach((p, i) => {
+    expect(table.entry(i)).toEqual(p);
+    expect(table.indexOf(p.name)).toBe(i);
+  });
 }
 
 describe('inspectEmulatedTasks', () => {
