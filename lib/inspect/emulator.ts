@@ -126,6 +126,11 @@ function emulatedIndex(tasks: readonly EmulatedTask[]): PeerIndex {
     for (let i = 1, end = space.tableSize; i < end; i++) {
       const e = space.entryAt(i);
       if (e === undefined || e.object === null) continue;
+      // Holders are send and send-once rights without the receive right: told by the
+      // entry's own bits first, so that the scan does not load the port of every receive
+      // right and port set (at 100,000 names those loads miss the cache).
+      const bits = e.bits;
+      if ((bits & C.MACH_PORT_TYPE_RECEIVE) !== 0 || (bits & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) === 0) continue;
       const type = rawEntryType(e);
       if ((type & C.MACH_PORT_TYPE_RECEIVE) !== 0 || (type & (C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE)) === 0) continue;
       // A right to a dead port has no receive right to be listed under.

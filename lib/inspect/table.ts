@@ -34,6 +34,31 @@ const ALIVE = 64;
 /** The 32-bit columns, in the order they sit in the table's one buffer. */
 const WORD_COLUMNS = 12;
 
+/**
+ * Tables up to SMALL_TABLE_BYTES are carved from a shared slab of SLAB_BYTES, each from
+ * bytes no table had before (so still zero), as Node's Buffer pool carves small Buffers:
+ * an ArrayBuffer of its own per small inspection cost ~50–100 µs here in a loop of
+ * inspections (the allocator returning and re-taking memory from the system), more than
+ * reading 1,000 names. A slab stays alive while any table carved from it does; larger
+ * tables get their own buffer.
+ */
+const SLAB_BYTES = 1 << 20;
+const SMALL_TABLE_BYTES = SLAB_BYTES >> 3;
+let slab: ArrayBuffer | null = null;
+let slabUsed = 0;
+
+function columnsRegion(bytes: number): { buffer: ArrayBuffer; offset: number } {
+  if (bytes > SMALL_TABLE_BYTES) return { buffer: new ArrayBuffer(bytes), offset: 0 };
+  const size = (bytes + 7) & ~7;
+  if (slab === null || slabUsed + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const offset = slabUsed;
+  slabUsed += size;
+  return { buffer: slab, offset };
+}
+
 /** What a row has beyond its numbers: rare, so kept in a map by row. */
 interface RowExtras {
   members?: number[];
@@ -67,7 +92,9 @@ function truthy(v: boolean | number | undefined): boolean {
 /**
  * One inspected space in columns, rows in ascending name order. `names`, `types`,
  * `urefs` and `objects` are its first columns (iin_name, iin_type with request bits,
- * iin_urefs, iin_object), `length` long; `entry(i)` is row i as a PortEntry.
+ * iin_urefs, iin_object), `length` long; `entry(i)` is row i as a PortEntry. The columns
+ * are views: a small table's share their ArrayBuffer with other tables (as small Node
+ * Buffers share a pool), so read them through the views, not through `.buffer`.
  */
 export class PortTable implements Iterable<PortEntry> {
   /** Rows (names) in the table. */
@@ -204,11 +231,12 @@ export class PortTableBuilder {
   readonly extras = new Map<number, RowExtras>();
 
   constructor(readonly capacity: number) {
-    // One allocation for every column: calloc'd, so rows without a receive status or a
-    // kernel object cost nothing to leave as they are.
-    const buffer = new ArrayBuffer(capacity * (4 * WORD_COLUMNS + 1));
-    this.words = Array.from({ length: WORD_COLUMNS }, (_, k) => new Uint32Array(buffer, k * 4 * capacity, capacity));
-    this.bits = new Uint8Array(buffer, WORD_COLUMNS * 4 * capacity, capacity);
+    // One zeroed region for every column, so rows without a receive status or a kernel
+    // object cost nothing to leave as they are.
+    const { buffer, offset } = columnsRegion(capacity * (4 * WORD_COLUMNS + 1));
+    this.words = [];
+    for (let k = 0; k < WORD_COLUMNS; k++) this.words.push(new Uint32Array(buffer, offset + k * 4 * capacity, capacity));
+    this.bits = new Uint8Array(buffer, offset + WORD_COLUMNS * 4 * capacity, capacity);
   }
 
   /**

@@ -112,6 +112,20 @@ describe('PortTable', () => {
     expect(() => table.entry(0.5)).toThrow(RangeError);
   });
 
+  it('small tables carved from one slab never share bytes, and each reads as its own space', () => {
+    const { a, b } = scene();
+    const tables = [inspectTask(a).table!, inspectTask(b).table!, inspectTask(a).table!];
+    const spans = tables.flatMap((t) => [t.names, t.types, t.urefs, t.objects]).map((v) => [v.byteOffset, v.byteOffset + v.byteLength, v.buffer] as const);
+    for (const [i, x] of spans.entries()) {
+      for (const y of spans.slice(i + 1)) if (x[2] === y[2]) expect(x[1] <= y[0] || y[1] <= x[0]).toBe(true);
+    }
+    // Writing into one table's column changes no other table.
+    const before = tables.map((t) => t.toArray());
+    tables[0]!.names.fill(0xffff_ffff);
+    expect(tables[1]!.toArray()).toEqual(before[1]);
+    expect(tables[2]!.toArray()).toEqual(before[2]);
+  });
+
   it('holds a large space in columns of one buffer (about 50 bytes a name)', () => {
     const kernel = new Kernel({ seed: 1 });
     const t = kernel.createTask({ name: 'big' });
