@@ -6,14 +6,15 @@
  * @module
  */
 import { currentBackend } from './backend.js';
-import type { MachApi } from './types.js';
+import type { HostInfoResult, HostStatistics64Result, MachApi, mach_port_name_t, TaskInfoResult } from './types.js';
 
 export * from './constants.js';
 export * from './errors.js';
 export type * from './types.js';
 export { backend, selectBackend } from './backend.js';
 
-type MachFunction = keyof Omit<MachApi, 'backendName' | 'bootstrap_port'>;
+/** The names of MachApi's methods. */
+export type MachFunction = keyof Omit<MachApi, 'backendName' | 'bootstrap_port'>;
 
 /**
  * A function that forwards to the active backend's MachApi on each call. C names the
@@ -22,15 +23,35 @@ type MachFunction = keyof Omit<MachApi, 'backendName' | 'bootstrap_port'>;
  * function takes a port name it also takes that function itself and passes its value:
  * `bootstrap_look_up(bootstrap_port, name)` reads as it does in C.
  */
-function bound<K extends MachFunction>(name: K): RootFunction<MachApi[K]> {
+function bound<K extends MachFunction>(name: K): RootMachFunction<K> {
   return ((...args: unknown[]) => {
     for (let i = 0; i < args.length; i++) if (args[i] === bootstrap_port) args[i] = bootstrap_port();
     return (currentBackend().api[name] as (...a: unknown[]) => unknown)(...args);
-  }) as RootFunction<MachApi[K]>;
+  }) as RootMachFunction<K>;
 }
 
-/** A MachApi method as exported here: each numeric parameter also takes {@link bootstrap_port}. */
+/**
+ * A MachApi method as exported here: each numeric parameter also takes {@link bootstrap_port}.
+ * For a generic method this gives its signature with the type parameters at their
+ * constraints (TypeScript erases them when inferring from a generic function type); the
+ * info calls, generic in their flavor, are spelled out in {@link RootInfoFunctions}.
+ */
 export type RootFunction<F> = F extends (...args: infer A) => infer R ? (...args: { [I in keyof A]: A[I] extends number ? A[I] | typeof bootstrap_port : A[I] }) => R : never;
+
+/**
+ * The root functions of MachApi's info calls: generic in the flavor as the methods are (the
+ * result type follows the flavor constant, e.g. `host_info(mach_host_self(), HOST_SCHED_INFO)`
+ * is a host_sched_info), with RootFunction's rule that a numeric parameter also takes
+ * {@link bootstrap_port} (a flavor given so is typed as any `number` flavor).
+ */
+export interface RootInfoFunctions {
+  host_info<F extends number>(host: mach_port_name_t | typeof bootstrap_port, flavor: F | typeof bootstrap_port): HostInfoResult<F>;
+  host_statistics64<F extends number>(host: mach_port_name_t | typeof bootstrap_port, flavor: F | typeof bootstrap_port): HostStatistics64Result<F>;
+  task_info<F extends number>(task: mach_port_name_t | typeof bootstrap_port, flavor: F | typeof bootstrap_port): TaskInfoResult<F>;
+}
+
+/** The type of the root function for MachApi method `K`. */
+export type RootMachFunction<K extends MachFunction> = K extends keyof RootInfoFunctions ? RootInfoFunctions[K] : RootFunction<MachApi[K]>;
 
 /**
  * This process's bootstrap port on the active backend (C's `bootstrap_port` global). The

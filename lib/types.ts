@@ -10,6 +10,32 @@ export type mach_port_name_t = number;
 /** A task argument: a name for a task port in the caller's space (usually mach_task_self()). */
 export type task_t = number;
 
+// The info structs decoded by host_info, host_statistics64 and task_info besides the ones
+// declared below, and their result types by flavor (lib/kernel-info/info_flavors.ts).
+import type { HostInfoResult, HostStatistics64Result, TaskInfoResult } from './kernel-info/info_flavors.js';
+export type {
+  HostInfoFlavors,
+  HostInfoResult,
+  HostStatistics64Flavors,
+  HostStatistics64Result,
+  InfoResult,
+  RawInfo,
+  TaskInfoFlavors,
+  TaskInfoResult,
+  host_can_has_debugger_info,
+  host_cpu_load_info,
+  host_load_info,
+  host_preferred_user_arch,
+  host_priority_info,
+  host_sched_info,
+  task_events_info,
+  task_thread_times_info,
+  vm_extmod_statistics,
+  vm_statistics,
+} from './kernel-info/info_flavors.js';
+export type { task_basic_info_32, task_basic_info_64 } from './kernel-info/task_basic_info.js';
+export type { time_value_t } from './kernel-info/integer_t.js';
+
 // ---------------------------------------------------------------------------
 // Messages as user code writes them
 
@@ -365,10 +391,12 @@ export interface MachApi {
    * HOST_INFO_MAX and, if the kernel answers it, returned as its raw words
    * `{ flavor, count, words: number[] }` (RawInfo); a flavor the kernel does not know fails
    * with the kernel's code (KERN_INVALID_ARGUMENT, xnu:osfmk/kern/host.c:host_info).
-   * The declared type is the HOST_BASIC_INFO answer; for other flavors cast to the
-   * struct type exported by lib/kernel-info (or RawInfo).
+   *
+   * Typed by flavor ({@link HostInfoResult}): a flavor constant's literal type gives its
+   * struct (`host_info(host, HOST_SCHED_INFO)` is a host_sched_info), another literal
+   * RawInfo, and a flavor typed only as `number` the union of every struct and RawInfo.
    */
-  host_info(host: mach_port_name_t, flavor: number): host_basic_info;
+  host_info<F extends number>(host: mach_port_name_t, flavor: F): HostInfoResult<F>;
   /**
    * host_statistics64(). Decoded on every backend (HOST_STATISTICS64_FLAVORS), each asked
    * with its *_COUNT: HOST_VM_INFO64 → vm_statistics64; HOST_LOAD_INFO → host_load_info
@@ -376,10 +404,10 @@ export interface MachApi {
    * HOST_CPU_LOAD_INFO → host_cpu_load_info { cpu_ticks[4] }; HOST_EXTMOD_INFO64 →
    * vm_extmod_statistics. Any other flavor: asked with HOST_INFO64_MAX, returned as RawInfo
    * `{ flavor, count, words }` or failing with the kernel's code (KERN_INVALID_ARGUMENT for
-   * an unknown flavor, xnu:osfmk/kern/host.c:host_statistics). The declared type is the
-   * HOST_VM_INFO64 answer.
+   * an unknown flavor, xnu:osfmk/kern/host.c:host_statistics). Typed by flavor
+   * ({@link HostStatistics64Result}), as host_info is.
    */
-  host_statistics64(host: mach_port_name_t, flavor: number): vm_statistics64;
+  host_statistics64<F extends number>(host: mach_port_name_t, flavor: F): HostStatistics64Result<F>;
   /**
    * task_info() of a task. Decoded on every backend (TASK_INFO_FLAVORS), each asked with its
    * *_COUNT: MACH_TASK_BASIC_INFO → mach_task_basic_info; TASK_AUDIT_TOKEN → audit_token_t;
@@ -391,6 +419,8 @@ export interface MachApi {
    * kernel's code (KERN_INVALID_ARGUMENT for a flavor it does not know,
    * xnu:osfmk/kern/task.c:task_info). The emulated kernel does not model every flavor
    * Darwin answers (e.g. TASK_EVENTS_INFO, TASK_VM_INFO fail there with KERN_INVALID_ARGUMENT).
+   * Typed by flavor ({@link TaskInfoResult}), as host_info is; TASK_BASIC_INFO_64 is
+   * `task_basic_info_64 | task_basic_info_32` (the layout depends on the kernel's answer).
    */
-  task_info(task: task_t, flavor: number): mach_task_basic_info | Record<string, unknown>;
+  task_info<F extends number>(task: task_t, flavor: F): TaskInfoResult<F>;
 }

@@ -60,15 +60,15 @@ import {
 import { MachError, MachGuardError } from '../errors.js';
 import type {
   AuditToken,
-  host_basic_info,
+  HostInfoResult,
+  HostStatistics64Result,
   mach_port_options_t,
-  mach_task_basic_info,
   MachApi,
   MachMessage,
   MachMsgControl,
   PortAttributes,
   ReceivedMessage,
-  vm_statistics64,
+  TaskInfoResult,
 } from '../types.js';
 import type { GuardPolicy } from './guard.js';
 import { raiseGuard } from './guard.js';
@@ -844,18 +844,18 @@ export class EmulatedTask implements MachApi {
     bootstrapRegister(this, bp, service_name, sp);
   }
 
-  /** host_info as a MIG call to the host port. */
-  host_info(host: number, flavor: number): host_basic_info {
+  /** host_info as a MIG call to the host port (typed by flavor, see MachApi.host_info). */
+  host_info<F extends number>(host: number, flavor: F): HostInfoResult<F> {
     return hostInfo(this, host, flavor);
   }
 
-  /** host_statistics64 as a MIG call to the host port. */
-  host_statistics64(host: number, flavor: number): vm_statistics64 {
+  /** host_statistics64 as a MIG call to the host port (typed by flavor). */
+  host_statistics64<F extends number>(host: number, flavor: F): HostStatistics64Result<F> {
     return hostStatistics64(this, host, flavor);
   }
 
-  /** task_info as a MIG call to a task port. */
-  task_info(task: number, flavor: number): mach_task_basic_info | Record<string, unknown> {
+  /** task_info as a MIG call to a task port (typed by flavor). */
+  task_info<F extends number>(task: number, flavor: F): TaskInfoResult<F> {
     return taskInfo(this, task, flavor);
   }
 

@@ -59,11 +59,12 @@ import {
   TASK_THREAD_TIMES_INFO_COUNT,
 } from '../constants.js';
 import { MachError } from '../errors.js';
+import type { AuditToken, host_basic_info, mach_task_basic_info, vm_statistics64 } from '../types.js';
 import { decodeAuditToken } from './audit_token.js';
 import { decodeHostBasicInfo } from './host_basic_info.js';
 import { decodeInfo, toWords, type InfoLayout, type time_value_t } from './integer_t.js';
 import { decodeMachTaskBasicInfo } from './mach_task_basic_info.js';
-import { decodeTaskBasicInfo32, decodeTaskBasicInfo64 } from './task_basic_info.js';
+import { decodeTaskBasicInfo32, decodeTaskBasicInfo64, type task_basic_info_32, type task_basic_info_64 } from './task_basic_info.js';
 import { decodeVmStatistics64 } from './vm_statistics64.js';
 
 type Words = Int32Array | Uint32Array | readonly number[];
@@ -308,6 +309,63 @@ export function decodeTaskThreadTimesInfo(words: Words): task_thread_times_info 
 function decodeTaskBasicInfoByCount(words: Int32Array): object {
   return words.length >= TASK_BASIC_INFO_64_COUNT ? decodeTaskBasicInfo64(words) : decodeTaskBasicInfo32(words);
 }
+
+// ---------------------------------------------------------------------------
+// The result types, by flavor
+
+/**
+ * host_info's decoded flavors: each flavor constant's literal type → the struct it returns
+ * (the TypeScript side of {@link HOST_INFO_FLAVORS}).
+ */
+export interface HostInfoFlavors {
+  [HOST_BASIC_INFO]: host_basic_info;
+  [HOST_SCHED_INFO]: host_sched_info;
+  [HOST_PRIORITY_INFO]: host_priority_info;
+  [HOST_CAN_HAS_DEBUGGER]: host_can_has_debugger_info;
+  [HOST_PREFERRED_USER_ARCH]: host_preferred_user_arch;
+}
+
+/** host_statistics64's decoded flavors → their structs (the types of {@link HOST_STATISTICS64_FLAVORS}). */
+export interface HostStatistics64Flavors {
+  [HOST_LOAD_INFO]: host_load_info;
+  [HOST_VM_INFO]: vm_statistics;
+  [HOST_CPU_LOAD_INFO]: host_cpu_load_info;
+  [HOST_VM_INFO64]: vm_statistics64;
+  [HOST_EXTMOD_INFO64]: vm_extmod_statistics;
+}
+
+/**
+ * task_info's decoded flavors → their structs (the types of {@link TASK_INFO_FLAVORS}). The
+ * legacy task_basic_info flavors are decoded by the count the kernel returned: asked with 8
+ * words (TASK_BASIC_INFO_32, TASK_BASIC2_INFO_32) the answer is task_basic_info_32;
+ * TASK_BASIC_INFO_64 is task_basic_info_64 on x86_64 but task_basic_info_32 on arm64 (which
+ * answers it with count 8); TASK_BASIC_INFO_64_2 is the 64-bit layout.
+ */
+export interface TaskInfoFlavors {
+  [TASK_EVENTS_INFO]: task_events_info;
+  [TASK_THREAD_TIMES_INFO]: task_thread_times_info;
+  [TASK_BASIC_INFO_32]: task_basic_info_32;
+  [TASK_BASIC_INFO_64]: task_basic_info_64 | task_basic_info_32;
+  [TASK_BASIC2_INFO_32]: task_basic_info_32;
+  [TASK_AUDIT_TOKEN]: AuditToken;
+  [TASK_BASIC_INFO_64_2]: task_basic_info_64;
+  [MACH_TASK_BASIC_INFO]: mach_task_basic_info;
+}
+
+/**
+ * The result of an info routine whose decoded flavors are `M`, for flavor type `F`: a
+ * decoded flavor's literal type gives its struct (`M[F]`), any other literal gives
+ * {@link RawInfo}, a union of literals the union of their results, and a flavor only known
+ * as `number` any of them: `M[keyof M] | RawInfo`.
+ */
+export type InfoResult<M, F extends number> = number extends F ? M[keyof M] | RawInfo : F extends keyof M ? M[F] : RawInfo;
+
+/** What host_info returns for flavor `F` (e.g. `HostInfoResult<typeof HOST_SCHED_INFO>` is host_sched_info). */
+export type HostInfoResult<F extends number = number> = InfoResult<HostInfoFlavors, F>;
+/** What host_statistics64 returns for flavor `F`. */
+export type HostStatistics64Result<F extends number = number> = InfoResult<HostStatistics64Flavors, F>;
+/** What task_info returns for flavor `F`. */
+export type TaskInfoResult<F extends number = number> = InfoResult<TaskInfoFlavors, F>;
 
 // ---------------------------------------------------------------------------
 // The table

@@ -17,17 +17,17 @@ import {
   TASK_INFO_FLAVORS,
 } from '../kernel-info/index.js';
 import type {
-  host_basic_info,
+  HostInfoResult,
+  HostStatistics64Result,
   mach_port_name_t,
   mach_port_options_t,
-  mach_task_basic_info,
   MachApi,
   MachMessage,
   MachMsgControl,
   PortAttributes,
   ReceivedMessage,
   task_t,
-  vm_statistics64,
+  TaskInfoResult,
 } from '../types.js';
 import type { NativeAddon } from './addon.js';
 import { GuardChecks, ipcPolicyIsHardened, policyFromBehavior, type GuardPolicy, type PortProbe, type SentNames } from './guards.js';
@@ -457,11 +457,11 @@ export class NativeApi implements MachApi {
    * HOST_PREFERRED_USER_ARCH) is asked with its *_COUNT and decoded; any other is asked with
    * HOST_INFO_MAX and answered as RawInfo — exactly as the emulator does.
    */
-  host_info(host: mach_port_name_t, flavor: number): host_basic_info {
+  host_info<F extends number>(host: mach_port_name_t, flavor: F): HostInfoResult<F> {
     const f = i32(flavor, 'flavor');
     const [kr, words] = this.addon.host_info(u32(host, 'host'), f, infoRequestCount(HOST_INFO_FLAVORS, f, C.HOST_INFO_MAX));
     check(kr, 'host_info');
-    return decodeInfoReply(HOST_INFO_FLAVORS, f, words ?? new Int32Array(0)) as host_basic_info;
+    return decodeInfoReply(HOST_INFO_FLAVORS, f, words ?? new Int32Array(0)) as HostInfoResult<F>;
   }
 
   /**
@@ -469,11 +469,11 @@ export class NativeApi implements MachApi {
    * HOST_LOAD_INFO, HOST_VM_INFO, HOST_CPU_LOAD_INFO, HOST_EXTMOD_INFO64) decoded, any other
    * flavor asked with HOST_INFO64_MAX and answered as RawInfo.
    */
-  host_statistics64(host: mach_port_name_t, flavor: number): vm_statistics64 {
+  host_statistics64<F extends number>(host: mach_port_name_t, flavor: F): HostStatistics64Result<F> {
     const f = i32(flavor, 'flavor');
     const [kr, words] = this.addon.host_statistics64(u32(host, 'host'), f, infoRequestCount(HOST_STATISTICS64_FLAVORS, f, C.HOST_INFO64_MAX));
     check(kr, 'host_statistics64');
-    return decodeInfoReply(HOST_STATISTICS64_FLAVORS, f, words ?? new Int32Array(0)) as vm_statistics64;
+    return decodeInfoReply(HOST_STATISTICS64_FLAVORS, f, words ?? new Int32Array(0)) as HostStatistics64Result<F>;
   }
 
   /**
@@ -482,11 +482,11 @@ export class NativeApi implements MachApi {
    * decodes as task_basic_info_32), any other flavor asked with TASK_INFO_MAX and answered as
    * RawInfo.
    */
-  task_info(task: task_t, flavor: number): mach_task_basic_info | Record<string, unknown> {
+  task_info<F extends number>(task: task_t, flavor: F): TaskInfoResult<F> {
     const f = u32(flavor, 'flavor');
     const [kr, words] = this.addon.task_info(u32(task, 'task'), f, infoRequestCount(TASK_INFO_FLAVORS, f, C.TASK_INFO_MAX));
     check(kr, 'task_info');
-    return decodeInfoReply(TASK_INFO_FLAVORS, f, words ?? new Int32Array(0)) as Record<string, unknown>;
+    return decodeInfoReply(TASK_INFO_FLAVORS, f, words ?? new Int32Array(0)) as TaskInfoResult<F>;
   }
 
   // -------------------------------------------------------------------------

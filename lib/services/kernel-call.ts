@@ -16,7 +16,7 @@
 import { MIG_ARRAY_TOO_LARGE } from '../constants.js';
 import { MachError } from '../errors.js';
 import type { Fields, Routine, SchemaInput, SchemaOutput } from '../message/index.js';
-import type { MachApi } from '../types.js';
+import type { MachApi, RawInfo } from '../types.js';
 
 /** mach_host subsystem base (xnu:osfmk/mach/mach_host.defs). */
 export const MACH_HOST_SUBSYSTEM_BASE = 200;
@@ -38,13 +38,10 @@ export interface KernelCallOptions {
 
 /**
  * The words of an info flavor the typed functions do not decode into a struct: the
- * flavor asked for, the count the kernel returned and the integer_t words.
+ * flavor asked for, the count the kernel returned and the integer_t words. The same shape
+ * as MachApi's {@link RawInfo} (lib/kernel-info/info_flavors.ts), which it names.
  */
-export interface InfoWords {
-  flavor: number;
-  count: number;
-  words: number[];
-}
+export type InfoWords = RawInfo;
 
 /** True when `api` is the native backend (the real kernel). */
 export function isNative(api: MachApi): boolean {
@@ -109,12 +106,4 @@ export function callKernel<Req extends Fields, Rep extends Fields>(
  */
 export function checkCapacity(count: number, capacity: number, name: string): void {
   if (count > capacity) throw new MachError(MIG_ARRAY_TOO_LARGE, `${name}: the kernel returned ${count} words for an array of ${capacity}`);
-}
-
-/** The native API's answer for a flavor it does not decode ({ flavor, count, words }), if that is what `value` is. */
-export function asInfoWords(value: unknown): InfoWords | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Partial<InfoWords>;
-  if (typeof v.flavor === 'number' && typeof v.count === 'number' && Array.isArray(v.words)) return { flavor: v.flavor, count: v.count, words: v.words };
-  return undefined;
 }

@@ -11,19 +11,11 @@
  * A failure is a 36-byte mig_reply_error_t (reference §4.1, §4.3, §4.4).
  * @module
  */
-import {
-  HOST_BASIC_INFO,
-  HOST_BASIC_INFO_COUNT,
-  HOST_INFO64_MAX,
-  HOST_INFO_MAX,
-  HOST_VM_INFO64,
-  HOST_VM_INFO64_COUNT,
-} from '../constants.js';
-import { decodeHostBasicInfo, decodeVmStatistics64 } from '../kernel-info/index.js';
+import { HOST_INFO64_MAX, HOST_INFO_MAX } from '../constants.js';
+import { decodeInfoReply, HOST_INFO_FLAVORS, HOST_STATISTICS64_FLAVORS, infoRequestCount } from '../kernel-info/index.js';
 import { defineRoutine, int32, uint32, varArray } from '../message/index.js';
-import type { host_basic_info, MachApi, vm_statistics64 } from '../types.js';
+import type { HostInfoResult, HostStatistics64Result, MachApi, RawInfo } from '../types.js';
 import {
-  asInfoWords,
   callKernel,
   checkApi,
   checkCapacity,
@@ -33,7 +25,6 @@ import {
   isNative,
   MACH_HOST_SUBSYSTEM_BASE,
   throwIfAborted,
-  type InfoWords,
   type KernelCallOptions,
 } from './kernel-call.js';
 
@@ -56,84 +47,80 @@ export const hostStatistics64Routine = defineRoutine({
 });
 
 /**
- * host_info(host, flavor). HOST_BASIC_INFO is asked with count HOST_BASIC_INFO_COUNT (12)
- * and decoded into host_basic_info; any other flavor is asked with HOST_INFO_MAX and
- * answered as its raw words ({@link InfoWords}).
+ * host_info(host, flavor), typed by flavor as {@link MachApi.host_info} is
+ * ({@link HostInfoResult}: `hostInfo(api, host, HOST_SCHED_INFO)` resolves to a
+ * host_sched_info). The flavors of the table shared with MachApi (HOST_INFO_FLAVORS,
+ * lib/kernel-info/info_flavors.ts) are asked with their *_COUNT and decoded into their
+ * struct — HOST_BASIC_INFO → host_basic_info (count 12), HOST_SCHED_INFO → host_sched_info,
+ * HOST_PRIORITY_INFO → host_priority_info, HOST_CAN_HAS_DEBUGGER →
+ * host_can_has_debugger_info, HOST_PREFERRED_USER_ARCH → host_preferred_user_arch; any
+ * other flavor is asked with HOST_INFO_MAX and answered as its raw words
+ * (`{ flavor, count, words }`, {@link RawInfo}). Every backend gives the same shape.
+ * `host` is a send right to the host port (`api.mach_host_self()`); it is copied, not consumed.
  *
  * - Emulator: a MIG exchange with the emulated kernel (a kernel-object call).
  * - Native backend: `api.host_info(host, flavor)`, i.e. libSystem's host_info stub (macOS
- *   13+ refuses hand-built messages to the host port; reference S98). `timeout` is ignored
- *   there and `signal` is checked once, before the call.
+ *   13+ refuses hand-built messages to the host port; reference S98), which decodes with
+ *   the same table. `timeout` is ignored there and `signal` is checked once, before the call.
  *
- * Errors (MachError): an unknown flavor → KERN_INVALID_ARGUMENT; `host` not the host port
- * (e.g. a task port) → KERN_INVALID_ARGUMENT (xnu:osfmk/kern/host.c:host_info); not a send
- * right → MACH_SEND_INVALID_DEST.
+ * Errors (MachError), the kernel's own: an unknown flavor → KERN_INVALID_ARGUMENT; `host`
+ * not the host port (e.g. a task port) → KERN_INVALID_ARGUMENT
+ * (xnu:osfmk/kern/host.c:host_info); not a send right → MACH_SEND_INVALID_DEST; more words
+ * than asked → MIG_ARRAY_TOO_LARGE; on the emulator a `timeout` that expires →
+ * MACH_RCV_TIMED_OUT.
  */
-export function hostInfo(api: MachApi, host: number, flavor: typeof HOST_BASIC_INFO, options?: KernelCallOptions): Promise<host_basic_info>;
-/**
- * host_info(host, flavor) for any flavor: HOST_BASIC_INFO decoded into host_basic_info,
- * other flavors asked with HOST_INFO_MAX and answered as raw words ({@link InfoWords}).
- * `host` is a send right to the host port (`api.mach_host_self()`); it is copied, not consumed.
- *
- * Errors (MachError): an unknown flavor or a `host` that is not the host port →
- * KERN_INVALID_ARGUMENT; not a send right → MACH_SEND_INVALID_DEST; more words than asked →
- * MIG_ARRAY_TOO_LARGE; on the emulator a `timeout` that expires → MACH_RCV_TIMED_OUT.
- */
-export function hostInfo(api: MachApi, host: number, flavor: number, options?: KernelCallOptions): Promise<host_basic_info | InfoWords>;
-/** Implementation of the overloads above: the native stub, or a MIG exchange with the emulated kernel. */
-export async function hostInfo(apiArg: unknown, host: number, flavor: number, options?: KernelCallOptions): Promise<host_basic_info | InfoWords> {
+export function hostInfo<F extends number>(api: MachApi, host: number, flavor: F, options?: KernelCallOptions): Promise<HostInfoResult<F>>;
+/** Implementation of the signature above: the native stub, or a MIG exchange with the emulated kernel. */
+export async function hostInfo(apiArg: unknown, host: number, flavor: number, options?: KernelCallOptions): Promise<HostInfoResult> {
   const api = checkApi(apiArg, 'hostInfo');
   const h = checkName(host, 'host');
   const f = checkInt32(flavor, 'flavor');
   const opts = checkOptions(options, 'hostInfo');
   if (isNative(api)) {
     throwIfAborted(opts.signal);
-    const info = api.host_info(h, f);
-    return (f === HOST_BASIC_INFO ? undefined : asInfoWords(info)) ?? info;
+    return api.host_info(h, f);
   }
-  const capacity = f === HOST_BASIC_INFO ? HOST_BASIC_INFO_COUNT : HOST_INFO_MAX;
+  const capacity = infoRequestCount(HOST_INFO_FLAVORS, f, HOST_INFO_MAX);
   const { host_info_out } = await callKernel(hostInfoRoutine, api, h, { flavor: f, host_info_outCnt: capacity }, opts);
   checkCapacity(host_info_out.length, capacity, 'host_info');
-  if (f === HOST_BASIC_INFO) return decodeHostBasicInfo(host_info_out, host_info_out.length);
-  return { flavor: f, count: host_info_out.length, words: host_info_out };
+  return decodeInfoReply(HOST_INFO_FLAVORS, f, host_info_out) as HostInfoResult;
 }
 
 /**
- * host_statistics64(host, flavor). HOST_VM_INFO64 is asked with count
- * HOST_VM_INFO64_COUNT (38) and decoded into vm_statistics64; any other flavor is asked
- * with HOST_INFO64_MAX and answered as its raw words.
+ * host_statistics64(host, flavor), typed by flavor as {@link MachApi.host_statistics64} is
+ * ({@link HostStatistics64Result}). The flavors of HOST_STATISTICS64_FLAVORS are asked with
+ * their *_COUNT and decoded — HOST_VM_INFO64 → vm_statistics64 (count 38), HOST_LOAD_INFO →
+ * host_load_info, HOST_VM_INFO → vm_statistics, HOST_CPU_LOAD_INFO → host_cpu_load_info,
+ * HOST_EXTMOD_INFO64 → vm_extmod_statistics; any other flavor is asked with HOST_INFO64_MAX
+ * and answered as its raw words ({@link RawInfo}). `host` is a send right to the host port;
+ * it is copied, not consumed.
  *
  * - Emulator: a MIG exchange with the emulated kernel (a kernel-object call).
- * - Native backend: `api.host_statistics64(host, flavor)` (libSystem's stub).
+ * - Native backend: `api.host_statistics64(host, flavor)` (libSystem's stub, same table).
  *
- * Errors (MachError): an unknown flavor → KERN_INVALID_ARGUMENT; `host` not the host port →
- * KERN_INVALID_HOST (xnu:osfmk/kern/host.c:host_statistics64).
+ * Errors (MachError), the kernel's own: an unknown flavor → KERN_INVALID_ARGUMENT; `host`
+ * not the host port → KERN_INVALID_HOST (xnu:osfmk/kern/host.c:host_statistics64); more
+ * words than asked → MIG_ARRAY_TOO_LARGE; on the emulator a `timeout` that expires →
+ * MACH_RCV_TIMED_OUT.
  */
-export function hostStatistics64(api: MachApi, host: number, flavor: typeof HOST_VM_INFO64, options?: KernelCallOptions): Promise<vm_statistics64>;
-/**
- * host_statistics64(host, flavor) for any flavor: HOST_VM_INFO64 decoded into
- * vm_statistics64, other flavors asked with HOST_INFO64_MAX and answered as raw words
- * ({@link InfoWords}). `host` is a send right to the host port; it is copied, not consumed.
- *
- * Errors (MachError): an unknown flavor → KERN_INVALID_ARGUMENT; `host` not the host port →
- * KERN_INVALID_HOST; more words than asked → MIG_ARRAY_TOO_LARGE; on the emulator a
- * `timeout` that expires → MACH_RCV_TIMED_OUT.
- */
-export function hostStatistics64(api: MachApi, host: number, flavor: number, options?: KernelCallOptions): Promise<vm_statistics64 | InfoWords>;
-/** Implementation of the overloads above: the native stub, or a MIG exchange with the emulated kernel. */
-export async function hostStatistics64(apiArg: unknown, host: number, flavor: number, options?: KernelCallOptions): Promise<vm_statistics64 | InfoWords> {
+export function hostStatistics64<F extends number>(
+  api: MachApi,
+  host: number,
+  flavor: F,
+  options?: KernelCallOptions,
+): Promise<HostStatistics64Result<F>>;
+/** Implementation of the signature above: the native stub, or a MIG exchange with the emulated kernel. */
+export async function hostStatistics64(apiArg: unknown, host: number, flavor: number, options?: KernelCallOptions): Promise<HostStatistics64Result> {
   const api = checkApi(apiArg, 'hostStatistics64');
   const h = checkName(host, 'host');
   const f = checkInt32(flavor, 'flavor');
   const opts = checkOptions(options, 'hostStatistics64');
   if (isNative(api)) {
     throwIfAborted(opts.signal);
-    const stats = api.host_statistics64(h, f);
-    return (f === HOST_VM_INFO64 ? undefined : asInfoWords(stats)) ?? stats;
+    return api.host_statistics64(h, f);
   }
-  const capacity = f === HOST_VM_INFO64 ? HOST_VM_INFO64_COUNT : HOST_INFO64_MAX;
+  const capacity = infoRequestCount(HOST_STATISTICS64_FLAVORS, f, HOST_INFO64_MAX);
   const { host_info64_out } = await callKernel(hostStatistics64Routine, api, h, { flavor: f, host_info64_outCnt: capacity }, opts);
   checkCapacity(host_info64_out.length, capacity, 'host_statistics64');
-  if (f === HOST_VM_INFO64) return decodeVmStatistics64(host_info64_out, host_info64_out.length);
-  return { flavor: f, count: host_info64_out.length, words: host_info64_out };
+  return decodeInfoReply(HOST_STATISTICS64_FLAVORS, f, host_info64_out) as HostStatistics64Result;
 }

@@ -10,18 +10,11 @@
  * A failure is a 36-byte mig_reply_error_t (reference §4.3).
  * @module
  */
-import {
-  MACH_TASK_BASIC_INFO,
-  MACH_TASK_BASIC_INFO_COUNT,
-  TASK_AUDIT_TOKEN,
-  TASK_AUDIT_TOKEN_COUNT,
-  TASK_INFO_MAX,
-} from '../constants.js';
-import { decodeAuditToken, decodeMachTaskBasicInfo } from '../kernel-info/index.js';
+import { TASK_INFO_MAX } from '../constants.js';
+import { decodeInfoReply, infoRequestCount, TASK_INFO_FLAVORS } from '../kernel-info/index.js';
 import { defineRoutine, int32, uint32, varArray } from '../message/index.js';
-import type { AuditToken, mach_task_basic_info, MachApi } from '../types.js';
+import type { MachApi, RawInfo, TaskInfoResult } from '../types.js';
 import {
-  asInfoWords,
   callKernel,
   checkApi,
   checkCapacity,
@@ -31,7 +24,6 @@ import {
   isNative,
   TASK_SUBSYSTEM_BASE,
   throwIfAborted,
-  type InfoWords,
   type KernelCallOptions,
 } from './kernel-call.js';
 
@@ -44,75 +36,44 @@ export const taskInfoRoutine = defineRoutine({
   reply: { task_info_out: varArray(int32, TASK_INFO_MAX) },
 });
 
-/** The count each decoded flavor is asked with (its *_COUNT, as C callers pass it). */
-function capacityOf(flavor: number): number {
-  if (flavor === MACH_TASK_BASIC_INFO) return MACH_TASK_BASIC_INFO_COUNT;
-  if (flavor === TASK_AUDIT_TOKEN) return TASK_AUDIT_TOKEN_COUNT;
-  return TASK_INFO_MAX;
-}
-
 /**
- * task_info(task, flavor) — usually on the caller's own task (`api.mach_task_self()`).
- * MACH_TASK_BASIC_INFO → mach_task_basic_info; TASK_AUDIT_TOKEN → audit_token_t (the
- * task's pid, uids and gids, as its messages' audit trailers carry them). Other flavors
- * are asked with TASK_INFO_MAX and answered as raw words on the emulator; on the native
- * backend they are whatever `api.task_info` answers (raw words, or a decoded legacy
- * task_basic_info for TASK_BASIC_INFO_32/64).
+ * task_info(task, flavor) — usually on the caller's own task (`api.mach_task_self()`),
+ * typed by flavor as {@link MachApi.task_info} is ({@link TaskInfoResult}). The flavors of
+ * the table shared with MachApi (TASK_INFO_FLAVORS, lib/kernel-info/info_flavors.ts) are
+ * asked with their *_COUNT and decoded: MACH_TASK_BASIC_INFO → mach_task_basic_info;
+ * TASK_AUDIT_TOKEN → audit_token_t (the task's pid, uids and gids, as its messages' audit
+ * trailers carry them); TASK_BASIC_INFO_32 / TASK_BASIC2_INFO_32 / TASK_BASIC_INFO_64 /
+ * TASK_BASIC_INFO_64_2 → task_basic_info_32 or task_basic_info_64 by the count the kernel
+ * returned; TASK_EVENTS_INFO → task_events_info; TASK_THREAD_TIMES_INFO →
+ * task_thread_times_info. Any other flavor is asked with TASK_INFO_MAX and answered as its
+ * raw words (`{ flavor, count, words }`, {@link RawInfo}). Every backend gives the same
+ * shape. `task` is a send right to a task port; it is copied, not consumed.
  *
  * - Emulator: a MIG exchange with the emulated kernel (a kernel-object call to the task
  *   port).
- * - Native backend: `api.task_info(task, flavor)` (libSystem's stub; macOS 13+ refuses
- *   hand-built messages to task ports, reference S98).
+ * - Native backend: `api.task_info(task, flavor)` (libSystem's stub, same table; macOS 13+
+ *   refuses hand-built messages to task ports, reference S98).
  *
- * Errors (MachError): an unknown flavor → KERN_INVALID_ARGUMENT; `task` not a task port
- * (e.g. the host port) → KERN_INVALID_ARGUMENT (xnu:osfmk/kern/task.c:task_info_from_user).
+ * Errors (MachError), the kernel's own: a flavor it does not answer → KERN_INVALID_ARGUMENT
+ * (the emulated kernel does not model every flavor Darwin answers, e.g. TASK_EVENTS_INFO);
+ * `task` not a task port (e.g. the host port) → KERN_INVALID_ARGUMENT
+ * (xnu:osfmk/kern/task.c:task_info_from_user); not a send right → MACH_SEND_INVALID_DEST;
+ * more words than asked → MIG_ARRAY_TOO_LARGE; on the emulator a `timeout` that expires →
+ * MACH_RCV_TIMED_OUT.
  */
-export function taskInfo(api: MachApi, task: number, flavor: typeof MACH_TASK_BASIC_INFO, options?: KernelCallOptions): Promise<mach_task_basic_info>;
-/**
- * task_info(task, TASK_AUDIT_TOKEN): the task's audit_token_t (pid, uids, gids, as its
- * messages' audit trailers carry them), asked with TASK_AUDIT_TOKEN_COUNT (8). `task` is a
- * send right to a task port (e.g. `api.mach_task_self()`); it is copied, not consumed.
- *
- * Errors (MachError): `task` not a task port → KERN_INVALID_ARGUMENT; not a send right →
- * MACH_SEND_INVALID_DEST; on the emulator a `timeout` that expires → MACH_RCV_TIMED_OUT.
- */
-export function taskInfo(api: MachApi, task: number, flavor: typeof TASK_AUDIT_TOKEN, options?: KernelCallOptions): Promise<AuditToken>;
-/**
- * task_info(task, flavor) for any flavor: MACH_TASK_BASIC_INFO and TASK_AUDIT_TOKEN decoded,
- * other flavors asked with TASK_INFO_MAX and answered as raw words ({@link InfoWords}) on the
- * emulator, or as whatever `api.task_info` answers on the native backend.
- *
- * Errors (MachError): an unknown flavor or a `task` that is not a task port →
- * KERN_INVALID_ARGUMENT; more words than asked → MIG_ARRAY_TOO_LARGE; on the emulator a
- * `timeout` that expires → MACH_RCV_TIMED_OUT.
- */
-export function taskInfo(
-  api: MachApi,
-  task: number,
-  flavor: number,
-  options?: KernelCallOptions,
-): Promise<mach_task_basic_info | AuditToken | InfoWords | Record<string, unknown>>;
-/** Implementation of the overloads above: the native stub, or a MIG exchange with the emulated kernel. */
-export async function taskInfo(
-  apiArg: unknown,
-  task: number,
-  flavor: number,
-  options?: KernelCallOptions,
-): Promise<mach_task_basic_info | AuditToken | InfoWords | Record<string, unknown>> {
+export function taskInfo<F extends number>(api: MachApi, task: number, flavor: F, options?: KernelCallOptions): Promise<TaskInfoResult<F>>;
+/** Implementation of the signature above: the native stub, or a MIG exchange with the emulated kernel. */
+export async function taskInfo(apiArg: unknown, task: number, flavor: number, options?: KernelCallOptions): Promise<TaskInfoResult> {
   const api = checkApi(apiArg, 'taskInfo');
   const t = checkName(task, 'task');
   const f = checkInt32(flavor, 'flavor');
   const opts = checkOptions(options, 'taskInfo');
   if (isNative(api)) {
     throwIfAborted(opts.signal);
-    const info = api.task_info(t, f);
-    if (f === MACH_TASK_BASIC_INFO || f === TASK_AUDIT_TOKEN) return info;
-    return asInfoWords(info) ?? info;
+    return api.task_info(t, f);
   }
-  const capacity = capacityOf(f);
+  const capacity = infoRequestCount(TASK_INFO_FLAVORS, f, TASK_INFO_MAX);
   const { task_info_out } = await callKernel(taskInfoRoutine, api, t, { flavor: f, task_info_outCnt: capacity }, opts);
   checkCapacity(task_info_out.length, capacity, 'task_info');
-  if (f === MACH_TASK_BASIC_INFO) return decodeMachTaskBasicInfo(task_info_out);
-  if (f === TASK_AUDIT_TOKEN) return decodeAuditToken(task_info_out);
-  return { flavor: f, count: task_info_out.length, words: task_info_out };
+  return decodeInfoReply(TASK_INFO_FLAVORS, f, task_info_out) as TaskInfoResult;
 }

@@ -60,7 +60,7 @@ describe('task_info', () => {
 
   it('MACH_TASK_BASIC_INFO: 12 words, policy TIMESHARE, zero suspend count, terminated-thread times 0', async () => {
     const { a, self } = setup();
-    const info = a.task_info(self, MACH_TASK_BASIC_INFO) as Record<string, unknown>;
+    const info = a.task_info(self, MACH_TASK_BASIC_INFO);
     expect(info.policy).toBe(1);
     expect(info.suspend_count).toBe(0);
     expect(info.user_time).toEqual({ seconds: 0, microseconds: 0 });
@@ -83,7 +83,7 @@ describe('task_info', () => {
     const { a, self } = setup();
     const reply = await migCall(a, self, 3405, ndrBody(TASK_BASIC_INFO_64, 10));
     expect(word(reply.body, 12)).toBe(process.arch === 'x64' ? 10 : 8);
-    const info32 = a.task_info(self, TASK_BASIC_INFO_32) as Record<string, unknown>;
+    const info32 = a.task_info(self, TASK_BASIC_INFO_32);
     expect(info32.suspend_count).toBe(0);
     expect(info32.policy).toBe(1);
   });

@@ -3,6 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   HOST_BASIC_INFO,
   HOST_BASIC_INFO_COUNT,
+  HOST_CAN_HAS_DEBUGGER,
+  HOST_CPU_LOAD_INFO,
+  HOST_LOAD_INFO,
+  HOST_PREFERRED_USER_ARCH,
+  HOST_PRIORITY_INFO,
   HOST_SCHED_INFO,
   HOST_VM_INFO64,
   KERN_INVALID_ARGUMENT,
@@ -25,6 +30,8 @@ import {
   MACH_TASK_BASIC_INFO,
   MIG_TYPE_ERROR,
   TASK_AUDIT_TOKEN,
+  TASK_BASIC_INFO_32,
+  TASK_BASIC_INFO_64,
 } from '../../lib/constants.js';
 import { Kernel } from '../../lib/emulator/index.js';
 import type { EmulatedTask } from '../../lib/emulator/task.js';
@@ -68,6 +75,26 @@ async function rejectsWith(p: Promise<unknown>, kr: number): Promise<MachError> 
 /** Give `to` a send right to `from`'s task port (as task_for_pid would). */
 function taskPortIn(from: EmulatedTask, to: EmulatedTask): number {
   return to.kernel.copyoutRight(to, from.taskPort, MACH_MSG_TYPE_MAKE_SEND);
+}
+
+/** The emulated task seen as a native API whose mach_msg must not be used. */
+function nativeLike(t: EmulatedTask): { api: MachApi; calls: string[] } {
+  const calls: string[] = [];
+  const api = new Proxy(t, {
+    get(target, prop, receiver) {
+      if (prop === 'backendName') return 'native';
+      if (prop === 'mach_msg') return () => Promise.reject(new Error('mach_msg must not be called on the native path'));
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v === 'function') {
+        return (...args: unknown[]) => {
+          calls.push(String(prop));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return v;
+    },
+  }) as unknown as MachApi;
+  return { api, calls };
 }
 
 describe('routine layouts (reference §4.3)', () => {
@@ -293,10 +320,81 @@ describe('kernel routines on an emulated task agree with the direct Mach calls',
     kernel.checkInvariants();
   });
 
-  it('a flavor the functions do not decode comes back as raw words', async () => {
+  it('the flavors of the shared table are decoded into their structs (HOST_SCHED_INFO → host_sched_info)', async () => {
     const { a } = setup();
     const sched = await hostInfo(a, a.mach_host_self(), HOST_SCHED_INFO);
-    expect(sched).toEqual({ flavor: HOST_SCHED_INFO, count: 2, words: [10, 10] });
+    expect(sched).toEqual({ min_timeout: 10, min_quantum: 10 });
+    expect(sched.min_quantum).toBe(10);
+  });
+
+  it('a flavor outside the table comes back as raw words', async () => {
+    const { a } = setup();
+    // HOST_VM_PURGABLE (9): asked with HOST_INFO_MAX, answered with 68 words.
+    expect(await hostInfo(a, a.mach_host_self(), 9)).toEqual({ flavor: 9, count: 68, words: new Array(68).fill(0) });
+  });
+});
+
+/** The direct call's answer or its MachError code, and the same for a promise. */
+function outcome(f: () => unknown): { ok: unknown } | { kr: number } {
+  try {
+    return { ok: f() };
+  } catch (e) {
+    if (e instanceof MachError) return { kr: e.kr };
+    throw e;
+  }
+}
+async function outcomeOf(p: Promise<unknown>): Promise<{ ok: unknown } | { kr: number }> {
+  try {
+    return { ok: await p };
+  } catch (e) {
+    if (e instanceof MachError) return { kr: e.kr };
+    throw e;
+  }
+}
+
+/** Results that can differ between two calls (load, counters, times): compare the shape. */
+function shape(o: { ok: unknown } | { kr: number }): unknown {
+  if (!('ok' in o)) return o;
+  const v = o.ok as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, Array.isArray(x) ? ['array', x.length] : typeof x]));
+}
+
+describe('every flavor: the async functions answer as MachApi does, on both routes', () => {
+  const flavors = [...Array.from({ length: 25 }, (_, i) => i), 9999, -1];
+
+  it('host_info, host_statistics64, task_info: same shape or the same error code for flavors 0-24, 9999, -1', async () => {
+    const { a } = setup();
+    const host = a.mach_host_self();
+    const self = a.mach_task_self();
+    const { api } = nativeLike(a);
+    for (const f of flavors) {
+      const cases: Array<[string, () => unknown, () => Promise<unknown>, () => Promise<unknown>]> = [
+        [`host_info(${f})`, () => a.host_info(host, f), () => hostInfo(a, host, f), () => hostInfo(api, host, f)],
+        [`host_statistics64(${f})`, () => a.host_statistics64(host, f), () => hostStatistics64(a, host, f), () => hostStatistics64(api, host, f)],
+        [`task_info(${f})`, () => a.task_info(self, f), () => taskInfo(a, self, f), () => taskInfo(api, self, f)],
+      ];
+      for (const [what, direct, mig, native] of cases) {
+        const want = shape(outcome(direct));
+        expect(shape(await outcomeOf(mig())), `${what} as a MIG exchange`).toEqual(want);
+        expect(shape(await outcomeOf(native())), `${what} on the native route`).toEqual(want);
+      }
+    }
+  });
+
+  it('decoded flavors are asked with their *_COUNT; stable answers are equal to the direct call', async () => {
+    const { a } = setup();
+    const host = a.mach_host_self();
+    const self = a.mach_task_self();
+    for (const f of [HOST_BASIC_INFO, HOST_SCHED_INFO, HOST_PRIORITY_INFO, HOST_CAN_HAS_DEBUGGER, HOST_PREFERRED_USER_ARCH]) {
+      expect(await hostInfo(a, host, f)).toEqual(a.host_info(host, f));
+    }
+    expect(await taskInfo(a, self, TASK_BASIC_INFO_32)).toMatchObject({ suspend_count: 0, policy: 1 });
+    const legacy64 = await taskInfo(a, self, TASK_BASIC_INFO_64);
+    expect(typeof legacy64.virtual_size).toBe(process.arch === 'x64' ? 'bigint' : 'number');
+    const load = await hostStatistics64(a, host, HOST_LOAD_INFO);
+    expect(load.avenrun).toHaveLength(3);
+    expect(load.mach_factor).toHaveLength(3);
+    expect((await hostStatistics64(a, host, HOST_CPU_LOAD_INFO)).cpu_ticks).toHaveLength(4);
   });
 });
 
@@ -353,26 +451,6 @@ describe('error paths', () => {
 });
 
 describe('native routing (a stand-in MachApi with backendName "native")', () => {
-  /** The emulated task seen as a native API whose mach_msg must not be used. */
-  function nativeLike(t: EmulatedTask): { api: MachApi; calls: string[] } {
-    const calls: string[] = [];
-    const api = new Proxy(t, {
-      get(target, prop, receiver) {
-        if (prop === 'backendName') return 'native';
-        if (prop === 'mach_msg') return () => Promise.reject(new Error('mach_msg must not be called on the native path'));
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof v === 'function') {
-          return (...args: unknown[]) => {
-            calls.push(String(prop));
-            return (v as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        return v;
-      },
-    }) as unknown as MachApi;
-    return { api, calls };
-  }
-
   it('each routine is answered by the API’s own call, never by a hand-built message', async () => {
     const { a } = setup();
     const { api, calls } = nativeLike(a);

@@ -17,14 +17,16 @@ import {
   TASK_INFO_MAX,
 } from '../../constants.js';
 import { MachError } from '../../errors.js';
-import type { host_basic_info, mach_task_basic_info, vm_statistics64 } from '../../types.js';
 import {
   decodeInfoReply,
   HOST_INFO_FLAVORS,
   HOST_STATISTICS64_FLAVORS,
   infoRequestCount,
   TASK_INFO_FLAVORS,
+  type HostInfoResult,
+  type HostStatistics64Result,
   type RawInfo,
+  type TaskInfoResult,
 } from '../../kernel-info/info_flavors.js';
 import { wordsFromBytes } from '../../kernel-info/integer_t.js';
 import type { EmulatedTask } from '../task.js';
@@ -84,14 +86,12 @@ function infoRoutine(task: EmulatedTask, id: number, target: number, flavor: num
  * flavors exist: an unknown one fails with its KERN_INVALID_ARGUMENT
  * (xnu:osfmk/kern/host.c:host_info default case), as on Darwin.
  */
-export function hostInfo(task: EmulatedTask, host: number, flavor: number): host_basic_info {
+export function hostInfo<F extends number>(task: EmulatedTask, host: number, flavor: F): HostInfoResult<F> {
   portName(host, 'host');
   const f = flavorOf(flavor);
   const capacity = infoRequestCount(HOST_INFO_FLAVORS, f, HOST_INFO_MAX);
   const words = infoRoutine(task, MACH_HOST_SUBSYSTEM.host_info, host, f, capacity, HOST_INFO_MAX, 'host_info');
-  // MachApi types the result as host_basic_info (its HOST_BASIC_INFO answer); other flavors
-  // give their own struct or RawInfo (see MachApi.host_info).
-  return decodeInfoReply(HOST_INFO_FLAVORS, f, words) as host_basic_info;
+  return decodeInfoReply(HOST_INFO_FLAVORS, f, words) as HostInfoResult<F>;
 }
 
 /**
@@ -101,13 +101,12 @@ export function hostInfo(task: EmulatedTask, host: number, flavor: number): host
  * HOST_INFO64_MAX and answered as {@link RawInfo}, or fails with the emulated kernel's code
  * (KERN_INVALID_ARGUMENT for an unknown flavor, xnu:osfmk/kern/host.c:host_statistics).
  */
-export function hostStatistics64(task: EmulatedTask, host: number, flavor: number): vm_statistics64 {
+export function hostStatistics64<F extends number>(task: EmulatedTask, host: number, flavor: F): HostStatistics64Result<F> {
   portName(host, 'host');
   const f = flavorOf(flavor);
   const capacity = infoRequestCount(HOST_STATISTICS64_FLAVORS, f, HOST_INFO64_MAX);
   const words = infoRoutine(task, MACH_HOST_SUBSYSTEM.host_statistics64, host, f, capacity, HOST_INFO64_MAX, 'host_statistics64');
-  // Typed as vm_statistics64 (the HOST_VM_INFO64 answer); see MachApi.host_statistics64.
-  return decodeInfoReply(HOST_STATISTICS64_FLAVORS, f, words) as vm_statistics64;
+  return decodeInfoReply(HOST_STATISTICS64_FLAVORS, f, words) as HostStatistics64Result<F>;
 }
 
 /**
@@ -120,14 +119,10 @@ export function hostStatistics64(task: EmulatedTask, host: number, flavor: numbe
  * {@link RawInfo}. What the emulated task server does not model fails with its
  * KERN_INVALID_ARGUMENT (xnu:osfmk/kern/task.c:task_info default case).
  */
-export function taskInfo(
-  task: EmulatedTask,
-  target: number,
-  flavor: number,
-): mach_task_basic_info | Record<string, unknown> {
+export function taskInfo<F extends number>(task: EmulatedTask, target: number, flavor: F): TaskInfoResult<F> {
   portName(target, 'target_task');
   const f = flavorOf(flavor);
   const capacity = infoRequestCount(TASK_INFO_FLAVORS, f, TASK_INFO_MAX);
   const words = infoRoutine(task, TASK_SUBSYSTEM.task_info, target, f, capacity, TASK_INFO_MAX, 'task_info');
-  return decodeInfoReply(TASK_INFO_FLAVORS, f, words) as Record<string, unknown>;
+  return decodeInfoReply(TASK_INFO_FLAVORS, f, words) as TaskInfoResult<F>;
 }

@@ -79,7 +79,7 @@ suite('xnu tests/ipc/mach_msg_transport.c', () => {
     `${xnuTest(FILE, 'mach_msg_trailer')}; xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_add_trailer; mach/message.h:REQUESTED_TRAILER_SIZE`,
     async ({ api, task }) => {
       const rcv = construct(api);
-      const audit = api.task_info(task, C.TASK_AUDIT_TOKEN) as Record<string, number>;
+      const audit = api.task_info(task, C.TASK_AUDIT_TOKEN);
       // TASK_SECURITY_TOKEN is not decoded by MachApi's task_info; the kernel's security
       // token is the task's (euid, egid), the same two words as in the audit token.
       const secToken = { uid: audit.euid, gid: audit.egid };
@@ -96,7 +96,7 @@ suite('xnu tests/ipc/mach_msg_transport.c', () => {
         expect(t.msgh_trailer_size, `msgh_trailer_size (trailer ${i})`).toBe(tsize);
         // Fields past the requested size are not written: MachApi reports them as zero / absent.
         expect(t.sender).toEqual(tsize > 12 ? secToken : { uid: 0, gid: 0 });
-        expect(t.audit).toEqual(tsize > 20 ? { ...zeroAudit, ...pick(audit, Object.keys(zeroAudit)) } : zeroAudit);
+        expect(t.audit).toEqual(tsize > 20 ? { ...zeroAudit, ...pick({ ...audit }, Object.keys(zeroAudit)) } : zeroAudit);
         expect(t.context).toBe(tsize > 52 ? DEFAULT_CONTEXT : 0n);
         if (tsize > 60) expect(t.ad).toBe(0);
         else expect(t.ad ?? 0).toBe(0);
