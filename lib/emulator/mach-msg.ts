@@ -264,8 +264,10 @@ function readDescriptor(d: unknown, i: number, pooled: boolean): UDesc {
       break;
     }
     case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
-      if (!Array.isArray(o.names)) throw new TypeError(`descriptors[${i}].names must be an array of port names`);
-      u.names = o.names.map((n, j) => u32(n, `descriptors[${i}].names[${j}]`));
+      const given: unknown = o.names;
+      if (given instanceof Uint32Array) u.names = Array.from(given);
+      else if (!Array.isArray(o.names)) throw new TypeError(`descriptors[${i}].names must be an array or a Uint32Array of port names`);
+      else u.names = o.names.map((n, j) => u32(n, `descriptors[${i}].names[${j}]`));
       u.disposition = disp(o.disposition, i);
       if (o.copy !== undefined) {
         if (typeof o.copy !== 'number' || !Number.isInteger(o.copy) || o.copy < 0 || o.copy > 0xff) {

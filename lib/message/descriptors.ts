@@ -131,9 +131,15 @@ export function writeDescriptor(
   }
 }
 
-/** The names of an OOL-ports descriptor as uint32s (TypeError for a non-array or a bad name). */
+/**
+ * The names of an OOL-ports descriptor as a fresh Uint32Array (TypeError for a non-array
+ * or a bad name). A Uint32Array (what mach_port_names returns) is copied too: the copy is
+ * the region the send hands over, never the caller's memory.
+ */
 function oolPortNames(desc: OolPortsDescriptor, where: string): Uint32Array {
-  if (!Array.isArray(desc.names)) throw new TypeError(`${where}.names must be an array, got ${describe(desc.names)}`);
+  const given: unknown = desc.names;
+  if (given instanceof Uint32Array) return given.slice();
+  if (!Array.isArray(desc.names)) throw new TypeError(`${where}.names must be an array or a Uint32Array, got ${describe(desc.names)}`);
   const names = new Uint32Array(desc.names.length);
   for (let i = 0; i < names.length; i++) names[i] = checkU32(desc.names[i], `${where}.names[${i}]`);
   return names;

@@ -102,6 +102,29 @@ suite('moving rights in messages', () => {
   );
 
   conformance(
+    'an OOL port array may be the Uint32Array mach_port_names returned: sent as the same names, the caller array left as it was',
+    'xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_copyin_ool_ports_descriptor (the array is copied in from the sender memory)',
+    async ({ api, task }) => {
+      const rcv = portWithSend(api);
+      const p1 = portWithSend(api);
+      const p2 = portWithSend(api);
+      const { names, types } = api.mach_port_names(task);
+      const chosen = names.filter((n, i) => (n === p1 || n === p2) && (types[i]! & C.MACH_PORT_TYPE_SEND) !== 0);
+      expect(chosen).toBeInstanceOf(Uint32Array);
+      expect(Array.from(chosen).sort()).toEqual([p1, p2].sort());
+      const before = Array.from(chosen);
+      await send(api, msg(rcv, C.MACH_MSG_TYPE_COPY_SEND, { descriptors: [{ type: 2, names: chosen as unknown as number[], disposition: C.MACH_MSG_TYPE_COPY_SEND, deallocate: false }] }), 1000);
+      const m = await recv(api, rcv);
+      const d = m.descriptors[0] as { type: number; names: number[] };
+      expect(d.type).toBe(C.MACH_MSG_OOL_PORTS_DESCRIPTOR);
+      expect(d.names).toEqual(before);
+      expect(Array.from(chosen)).toEqual(before);
+      expect(refs(api, p1, C.MACH_PORT_RIGHT_SEND)).toBe(2);
+      expect(refs(api, p2, C.MACH_PORT_RIGHT_SEND)).toBe(2);
+    },
+  );
+
+  conformance(
     'OOL memory arrives with the same bytes and size; deallocate is reported true for VIRTUAL copy, false for PHYSICAL',
     'xnu:tests/ipc/mach_msg_transport.c:mach_msg_descriptor_memory; ipc_kmsg.c:ipc_kmsg_deflate_memory_descriptor',
     async ({ api }) => {

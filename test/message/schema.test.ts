@@ -126,6 +126,17 @@ describe('defineMessage: descriptors (MIG: ports and OOL become descriptors in o
     expect(schema.fixedSize).toBe(24 + 4 + 12 + 16 + 16 + 8 + 12);
   });
 
+  it('takes an OOL port array as a Uint32Array too (what mach_port_names returns), as the same descriptor and count', () => {
+    const data = Uint8Array.of(9);
+    const names = Uint32Array.of(0x603, 0x703);
+    const fromTyped = schema.encode({ target: 0x503, data, n: 1, names }, { msgh_remote_port: 0x103 });
+    const fromArray = schema.encode({ target: 0x503, data, n: 1, names: [0x603, 0x703] }, { msgh_remote_port: 0x103 });
+    expect(fromTyped.descriptors).toEqual(fromArray.descriptors);
+    expect(toHex(fromTyped.body!)).toBe(toHex(fromArray.body!));
+    expect(Array.isArray((fromTyped.descriptors![2] as { names: unknown }).names)).toBe(true);
+    expect(() => schema.encode({ target: 0x503, data, n: 1, names: Int32Array.of(1) as never }, { msgh_remote_port: 1 })).toThrow(TypeError);
+  });
+
   it('decodes a delivered message (received dispositions) back to the value', () => {
     const value = { target: 0x503, data: Uint8Array.of(1, 2), n: 3, names: [4] };
     expect(schema.decode(asReceived(schema.encode(value, { msgh_remote_port: 1 })))).toEqual(value);

@@ -83,8 +83,12 @@ export function ool(options: OolOptions = {}): DescriptorField<Uint8Array> {
   });
 }
 
-/** Out-of-line port rights: names sent through an OOL-ports descriptor with `disposition`, their count inline. */
-export function oolPorts(disposition: number, options: OolPortsOptions = {}): DescriptorField<readonly number[], number[]> {
+/**
+ * Out-of-line port rights: names sent through an OOL-ports descriptor with `disposition`,
+ * their count inline. A value is an array of names or a Uint32Array (as mach_port_names
+ * returns); decoded values are arrays.
+ */
+export function oolPorts(disposition: number, options: OolPortsOptions = {}): DescriptorField<readonly number[] | Uint32Array, number[]> {
   if (!isSendDisposition(disposition)) {
     throw new TypeError(`oolPorts(disposition) takes MACH_MSG_TYPE_MOVE_RECEIVE … MACH_MSG_TYPE_MAKE_SEND_ONCE (16..21), got ${describe(disposition)}`);
   }
@@ -98,13 +102,16 @@ export function oolPorts(disposition: number, options: OolPortsOptions = {}): De
     descriptorType: MACH_MSG_OOL_PORTS_DESCRIPTOR,
     counted: true,
     max,
-    toDescriptor(value: readonly number[], where: string): MachMsgDescriptor {
-      if (!Array.isArray(value)) throw new TypeError(`${where} (${description}) must be an array of names, got ${describe(value)}`);
+    toDescriptor(value: readonly number[] | Uint32Array, where: string): MachMsgDescriptor {
+      // A Uint32Array (what mach_port_names returns) holds valid names by construction.
+      const typed = value instanceof Uint32Array;
+      if (!typed && !Array.isArray(value)) throw new TypeError(`${where} (${description}) must be an array of names, got ${describe(value)}`);
       if (value.length > max) throw new MachError(MIG_ARRAY_TOO_LARGE, `${where}: ${value.length} names exceed ${description}`);
-      for (let i = 0; i < value.length; i++) checkU32(value[i], where);
-      return { type: MACH_MSG_OOL_PORTS_DESCRIPTOR, names: value as number[], disposition, deallocate, copy: MACH_MSG_PHYSICAL_COPY };
+      if (!typed) for (let i = 0; i < value.length; i++) checkU32(value[i], where);
+      const names = typed ? Array.from(value) : (value as number[]);
+      return { type: MACH_MSG_OOL_PORTS_DESCRIPTOR, names, disposition, deallocate, copy: MACH_MSG_PHYSICAL_COPY };
     },
-    count(value: readonly number[]): number {
+    count(value: readonly number[] | Uint32Array): number {
       return value.length;
     },
     fromDescriptor(desc: MachMsgDescriptor, count: number, where: string): number[] {
