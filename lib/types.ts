@@ -84,6 +84,10 @@ export interface OolDescriptor {
 /** mach_msg_ool_ports_descriptor64_t: an out-of-line array of rights. */
 export interface OolPortsDescriptor {
   type: 2; // MACH_MSG_OOL_PORTS_DESCRIPTOR
+  /**
+   * The names. A received descriptor always has an array; on send a Uint32Array (what
+   * mach_port_names returns) is taken as well, at run time, and copied.
+   */
   names: mach_port_name_t[];
   disposition: number;
   deallocate?: boolean;
