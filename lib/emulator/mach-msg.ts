@@ -856,13 +856,20 @@ function kmsgSend(task: EmulatedTask, kmsg: Kmsg, msg: MachMessage, option: numb
   }
   if (dest.inKernel) {
     dest.seqno = (dest.seqno + 1) >>> 0;
+    // XNU counts the request before the server runs (so a task_info of the sender's own
+    // TASK_EVENTS_INFO includes it), and the reply again, as the sender's thread posts it
+    // (xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_send; ipc_mqueue.c:ipc_mqueue_post).
+    task.messagesSent++;
     const reply = kobjectServe(dest, kmsg, task);
-    if (reply !== null) deliverKernelReply(reply);
+    if (reply !== null && deliverKernelReply(reply)) task.messagesSent++;
     return MACH_MSG_SUCCESS;
   }
   const mr = mqueueSend(dest, kmsg, option, timeout);
   if (mr >= 0) {
     if (mr !== MACH_MSG_SUCCESS) return mr | pseudoReceive(task, kmsg, msg);
+    // Posted: counter_inc(&current_task()->messages_sent) (xnu:osfmk/ipc/ipc_mqueue.c:ipc_mqueue_post).
+    // A send to a dead port or closing a loop returned above, uncounted, as in XNU.
+    task.messagesSent++;
     return mr;
   }
   return blockSender(task, kmsg, dest, msg, option, timeout, control);
@@ -871,22 +878,27 @@ function kmsgSend(task: EmulatedTask, kmsg: Kmsg, msg: MachMessage, option: numb
 /**
  * Queue a kernel object's reply on its reply port, ignoring the queue limit. A reply to
  * a dead port, or one that cannot be queued, is destroyed: kernel replies are never
- * pseudo-received (xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_send, kernel_reply).
+ * pseudo-received (xnu:osfmk/ipc/ipc_kmsg.c:ipc_kmsg_send, kernel_reply). True when the
+ * reply was posted (XNU then counts it as a message the requesting task sent).
  */
-export function deliverKernelReply(reply: Kmsg): void {
+export function deliverKernelReply(reply: Kmsg): boolean {
   const dest = reply.dest;
-  if (!IP_VALID(dest)) return;
+  if (!IP_VALID(dest)) return false;
   const kernel = dest.kernel;
   if (!dest.active) {
     reply.dest = null;
     kernel.destroyKmsg(reply);
-    return;
+    return false;
   }
   if (dest.inKernel) {
     kernel.destroyKmsg(reply);
-    return;
+    return false;
   }
-  if (mqueueSend(dest, reply, MACH_SEND_ALWAYS, 0) !== MACH_MSG_SUCCESS) kernel.destroyKmsg(reply);
+  if (mqueueSend(dest, reply, MACH_SEND_ALWAYS, 0) !== MACH_MSG_SUCCESS) {
+    kernel.destroyKmsg(reply);
+    return false;
+  }
+  return true;
 }
 
 /** Park a sender on a full queue until room, death of the port, timeout or abort. */
@@ -1242,6 +1254,9 @@ export function receiveNow(task: EmulatedTask, obj: Port | PortSet, option: numb
   const tooLarge = rcvSize < kmsg.size + trailerSize;
   if (tooLarge && (option & MACH_RCV_LARGE) !== 0) return setAttempt(MACH_RCV_TOO_LARGE, null, kmsg.size, port.receiverName);
   port.dequeue();
+  // counter_inc(&current_task()->messages_received), for a message taken off the queue,
+  // too large or not (xnu:osfmk/ipc/ipc_mqueue.c:ipc_mqueue_select_on_thread_locked).
+  task.messagesReceived++;
   const seqno = takeSeqno(port);
   if (obj.isSet) {
     obj.prepost.delete(port);

@@ -107,6 +107,8 @@ export function mqueueReleaseMsgcount(port: Port): void {
     s.done = true;
     s.disarm();
     mqueuePost(port, s.kmsg);
+    // In XNU the woken sender posts its own message, and it counts for the sender's task.
+    s.task.messagesSent++;
     s.resolve();
   }
   if (port.msgcount === 0) {
@@ -182,5 +184,12 @@ export function kernelSend(kmsg: Kmsg): void {
     kernel.destroyKmsg(kmsg);
     return;
   }
-  if (mqueueSend(dest, kmsg, MACH_SEND_ALWAYS, 0) !== MACH_MSG_SUCCESS) kernel.destroyKmsg(kmsg);
+  if (mqueueSend(dest, kmsg, MACH_SEND_ALWAYS, 0) !== MACH_MSG_SUCCESS) {
+    kernel.destroyKmsg(kmsg);
+    return;
+  }
+  // ipc_mqueue_post counts every post for current_task(): a notification counts for the
+  // task whose call generated it (none when the kernel acts on its own: a timer, a reap).
+  const caller = kernel.caller;
+  if (caller !== null) caller.messagesSent++;
 }

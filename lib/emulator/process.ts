@@ -23,6 +23,7 @@ export function processTask(): MachApi {
     const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
     const gid = typeof process.getgid === 'function' ? process.getgid() : undefined;
     task = processKernel().createTask({ name: process.title || 'node', pid: process.pid, uid, gid });
+    task.standsForProcess = true;
   }
   return task;
 }

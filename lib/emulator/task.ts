@@ -205,6 +205,25 @@ export class EmulatedTask implements MachApi {
   readonly pendingSends = new PendingList<SendWaiter>();
   /** This task's bootstrap port (a send right to the emulated launchd). */
   bootstrap_port = MACH_PORT_NULL;
+  /**
+   * task->messages_sent (xnu:osfmk/kern/task.h), bumped by the kernel where XNU bumps it for
+   * current_task(): each message this task posts to a port's queue (ipc_mqueue_post, also a
+   * kernel object's reply to this task's request and a notification this task's call
+   * generates), and each request it sends to a kernel object (ipc_kmsg_send, before the
+   * server runs). TASK_EVENTS_INFO reports it.
+   */
+  messagesSent = 0;
+  /**
+   * task->messages_received: each message this task takes off a queue
+   * (xnu:osfmk/ipc/ipc_mqueue.c:ipc_mqueue_select_on_thread_locked). As in XNU, a message
+   * handed straight to a receive that was already waiting is not counted.
+   */
+  messagesReceived = 0;
+  /**
+   * True for the task that stands for this Node process (lib/emulator/process.ts): its
+   * TASK_THREAD_TIMES_INFO is the process's CPU time.
+   */
+  standsForProcess = false;
   private taskPortRef: Port | null = null;
   private selfName = MACH_PORT_NULL;
   private migReplyName = MACH_PORT_NULL;

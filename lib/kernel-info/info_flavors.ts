@@ -62,7 +62,7 @@ import { MachError } from '../errors.js';
 import type { AuditToken, host_basic_info, mach_task_basic_info, vm_statistics64 } from '../types.js';
 import { decodeAuditToken } from './audit_token.js';
 import { decodeHostBasicInfo } from './host_basic_info.js';
-import { decodeInfo, toWords, type InfoLayout, type time_value_t } from './integer_t.js';
+import { decodeInfo, encodeInfo, toWords, type InfoLayout, type time_value_t } from './integer_t.js';
 import { decodeMachTaskBasicInfo } from './mach_task_basic_info.js';
 import { decodeTaskBasicInfo32, decodeTaskBasicInfo64, type task_basic_info_32, type task_basic_info_64 } from './task_basic_info.js';
 import { decodeVmStatistics64 } from './vm_statistics64.js';
@@ -299,6 +299,16 @@ export function decodeTaskEventsInfo(words: Words): task_events_info {
 /** Decode task_info(TASK_THREAD_TIMES_INFO) output (4 words). */
 export function decodeTaskThreadTimesInfo(words: Words): task_thread_times_info {
   return decodeInfo(TASK_THREAD_TIMES_INFO_LAYOUT, words) as unknown as task_thread_times_info;
+}
+
+/** Encode a task_events_info into its 8 integer_t words (the emulated task server's answer). */
+export function encodeTaskEventsInfo(info: task_events_info): Int32Array {
+  return encodeInfo(TASK_EVENTS_INFO_LAYOUT, info);
+}
+
+/** Encode a task_thread_times_info into its 4 integer_t words (two time_value_t). */
+export function encodeTaskThreadTimesInfo(info: task_thread_times_info): Int32Array {
+  return encodeInfo(TASK_THREAD_TIMES_INFO_LAYOUT, info);
 }
 
 /**

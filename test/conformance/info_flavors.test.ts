@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { conformance, expectMachError, suite } from './harness.js';
-import { C } from './helpers.js';
+import { C, portWithSend, recv, sendSimple } from './helpers.js';
 
 const isNatural = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
@@ -92,6 +92,43 @@ suite('info flavors', () => {
       const resident = b.resident_size;
       expect(typeof resident === 'bigint' ? resident > 0n : (resident as number) > 0).toBe(true);
       expect(b.suspend_count).toBe(0);
+    },
+  );
+
+  conformance(
+    'task_info(TASK_EVENTS_INFO): after N successful sends and N receives by the caller, messages_sent and messages_received each grew by at least N',
+    'xnu:osfmk/kern/task.c:task_info TASK_EVENTS_INFO; osfmk/ipc/ipc_mqueue.c:ipc_mqueue_post, ipc_mqueue_select_on_thread_locked; osfmk/mach/task_info.h',
+    async ({ api, task }) => {
+      const N = 3;
+      const p = portWithSend(api);
+      const e0 = api.task_info(task, C.TASK_EVENTS_INFO);
+      expect(Object.keys(e0)).toEqual([
+        'faults', 'pageins', 'cow_faults', 'messages_sent', 'messages_received', 'syscalls_mach', 'syscalls_unix', 'csw',
+      ]);
+      for (const v of Object.values(e0)) expect(Number.isInteger(v) && v >= 0).toBe(true);
+      // The messages are queued before the receives (one thread), so each receive takes its
+      // message off the queue, which is where XNU counts messages_received.
+      for (let i = 0; i < N; i++) await sendSimple(api, p, C.MACH_MSG_TYPE_COPY_SEND, { id: 700 + i });
+      for (let i = 0; i < N; i++) expect((await recv(api, p, { size: 256 })).header.msgh_id).toBe(700 + i);
+      const e1 = api.task_info(task, C.TASK_EVENTS_INFO);
+      // Other threads of the process (and the task_info calls themselves) may add more.
+      expect(e1.messages_sent - e0.messages_sent).toBeGreaterThanOrEqual(N);
+      expect(e1.messages_received - e0.messages_received).toBeGreaterThanOrEqual(N);
+      api.mach_port_mod_refs(task, p, C.MACH_PORT_RIGHT_RECEIVE, -1);
+    },
+  );
+
+  conformance(
+    'task_info(TASK_THREAD_TIMES_INFO) decodes task_thread_times_info: two time_value_t, non-negative, microseconds below 1,000,000',
+    'xnu:osfmk/kern/task.c:task_info TASK_THREAD_TIMES_INFO; osfmk/mach/task_info.h; osfmk/mach/time_value.h',
+    ({ api, task }) => {
+      const t = api.task_info(task, C.TASK_THREAD_TIMES_INFO);
+      expect(Object.keys(t)).toEqual(['user_time', 'system_time']);
+      for (const v of [t.user_time, t.system_time]) {
+        expect(Object.keys(v)).toEqual(['seconds', 'microseconds']);
+        expect(Number.isInteger(v.seconds) && v.seconds >= 0).toBe(true);
+        expect(Number.isInteger(v.microseconds) && v.microseconds >= 0 && v.microseconds < 1_000_000).toBe(true);
+      }
     },
   );
 

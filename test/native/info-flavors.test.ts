@@ -218,7 +218,7 @@ describe('NativeApi and the emulator return the same shape for the same kernel a
     const kernel = new Kernel({ seed: 11 });
     const t = kernel.createTask({ name: 'emulated' });
     const m = machineInfoOfThisHost();
-    const subject = { audit_token: { auid: 1, euid: 2, egid: 3, ruid: 4, rgid: 5, pid: 6, asid: 7, pidversion: 8 }, suspend_count: 0 };
+    const subject = { audit_token: { auid: 1, euid: 2, egid: 3, ruid: 4, rgid: 5, pid: 6, asid: 7, pidversion: 8 }, suspend_count: 0, messages_sent: 0, messages_received: 0, is_process: false };
     const toAddon = (r: { kr: number; words: Int32Array }): [number, Int32Array?] => (r.kr === C.KERN_SUCCESS ? [r.kr, r.words] : [r.kr]);
     const { api, host, task } = nativeWith({
       host: (f, count) => toAddon(emuHostInfo(m, f, count)),

@@ -26,6 +26,9 @@ export function installKernelObjects(kernel: Kernel): { hostServer: KobjectServe
         audit_token: task.sender.audit,
         // The emulator has no task_suspend: user_stop_count stays 0.
         suspend_count: 0,
+        messages_sent: task.messagesSent,
+        messages_received: task.messagesReceived,
+        is_process: task.standsForProcess,
       };
     },
   });
