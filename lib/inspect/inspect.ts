@@ -195,9 +195,12 @@ export function inspectTask(task: EmulatedTaskLike | RemoteTask | number, option
  * unless `peers: false`) without building the list, so that a caller writing them out
  * keeps only one record alive at a time. The peer index is built when iteration starts,
  * and the space is read as the iteration goes: names allocated or freed meanwhile may or
- * may not be listed. Summaries and the other tasks' records are not produced.
+ * may not be listed. Summaries and the other tasks' records are not produced. A kernel
+ * host's task (RemoteTask) is inspected on the host in one request, then listed.
  */
-export function inspectTaskPorts(task: EmulatedTaskLike, options: Pick<InspectOptions, 'peers'> = {}): IterableIterator<PortEntry> {
+export function inspectTaskPorts(task: EmulatedTaskLike | RemoteTask, options: Pick<InspectOptions, 'peers'> = {}): IterableIterator<PortEntry> {
+  // A kernel host's task is read there in one request: its records, one at a time.
+  if (task instanceof RemoteTask) return inspectOnHost(task, undefined, options).ports[Symbol.iterator]();
   const { tasks, index } = peerTasks(task, options);
   return iterateEmulatedPorts(tasks, index);
 }

@@ -14,7 +14,7 @@ import { connectKernel } from '../../lib/kernel-host/connect.js';
 import { METHODS } from '../../lib/kernel-host/protocol.js';
 import type { RemoteTask } from '../../lib/kernel-host/remote-task.js';
 import { hex32 } from '../../lib/inspect/format.js';
-import { InspectError, inspectAll, inspectSelf, inspectTask } from '../../lib/inspect/inspect.js';
+import { InspectError, inspectAll, inspectSelf, inspectTask, inspectTaskPorts } from '../../lib/inspect/inspect.js';
 import type { LsmpJson } from '../../lib/inspect/format.js';
 import { distProblem, root, spawnFixture, startKernelHost, type Fixture, type KernelChild } from './helpers.js';
 
@@ -178,6 +178,8 @@ describe.skipIf(problem !== undefined)('lsmp and lookup in a client of a kernel 
     expect(alone.ports.find((p) => p.name === served.svc)?.holders ?? []).toEqual([]);
     const own = inspectTask(me);
     expect(own).toMatchObject({ pid: process.pid, process: 'lsmp-test', self: true });
+    // The streaming form takes the RemoteTask too: the same records.
+    expect([...inspectTaskPorts(me)]).toEqual(own.ports);
     expect(inspectSelf({ kernelHost: me })).toMatchObject({ pid: process.pid, process: 'lsmp-test', self: true });
     expect(() => inspectTask(2147483000, { kernelHost: me })).toThrow(InspectError);
     try {
