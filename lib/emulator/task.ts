@@ -818,6 +818,48 @@ export class EmulatedTask implements MachApi {
   }
 
   /**
+   * Send `msg` as a plain MACH_SEND_MSG (no receive, the header's reply port as the caller
+   * wrote it) to a destination this task's kernel serves synchronously — a kernel object,
+   * or an in-kernel service such as notifyd — and return the mach_msg_return_t:
+   * MACH_MSG_SUCCESS, or the send's error code (the message's rights then handled as
+   * mach_msg's send half handles them). A simpleroutine is sent this way (libnotify's
+   * notify_post, notify_cancel, …): served before the call returns, no reply expected.
+   * A destination that is a message queue is refused with MachError
+   * MACH_SEND_INVALID_OPTIONS before anything is copied in, as kernelCall refuses it, so
+   * the send can never block; a name that is not a send right is the send's own error
+   * (MACH_SEND_INVALID_DEST for a dead name, _RIGHT, …). A fatal guard exception the send
+   * raised throws MachGuardError, as mach_msg.
+   */
+  kernelSend(msg: MachMessage): number {
+    if (typeof msg !== 'object' || msg === null || typeof msg.header !== 'object' || msg.header === null) {
+      throw new TypeError('kernelSend: msg must be a message');
+    }
+    this.alive('kernelSend');
+    const remote = u32(msg.header.msgh_remote_port, 'msgh_remote_port');
+    const entry = this.space.lookup(remote);
+    if (entry !== undefined && entry.object !== null && entry.object.active && (entry.bits & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)) !== 0) {
+      const dest = entry.object as Port;
+      if (!dest.inKernel) throw new MachError(MACH_SEND_INVALID_OPTIONS, 'kernelSend: the destination is not served synchronously');
+    }
+    const kernel = this.kernel;
+    kernel.enter(this);
+    let out: number | Promise<void>;
+    let guard = null;
+    try {
+      // anyCall: the emulator's own stub, neither a kernel-object call nor an ordinary send
+      // as far as the kernel-object / message-queue policy goes.
+      out = msgSend(this, msg, MACH_SEND_MSG, 0, SEND_CONTROLS[2]!);
+    } finally {
+      guard = kernel.takeGuard();
+      kernel.leave();
+    }
+    // An in-kernel destination never makes the sender wait.
+    if (typeof out !== 'number') throw new Error('kernelSend: the send blocked');
+    if (guard !== null) throw new MachGuardError(out, guard.reason, guard.name, 'kernelSend');
+    return out;
+  }
+
+  /**
    * A MIG stub's send failed: unless the message never got past the header checks
    * (MACH_SEND_INVALID_DATA / _DEST / _HEADER: the reply port is untouched and kept, as
    * mig_put_reply_port does), libsystem's stub gives up the reply port

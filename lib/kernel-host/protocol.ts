@@ -128,7 +128,7 @@ export const MACH_API_CALLS = [
  * are only ever appended (a kernel that predates one answers it with a `Protocol`
  * ERROR, "unknown method id", and the session goes on).
  */
-export const METHODS = [...MACH_API_CALLS, 'spaceInfo', 'kernelCall', 'inspect'] as const;
+export const METHODS = [...MACH_API_CALLS, 'spaceInfo', 'kernelCall', 'inspect', 'kernelSend'] as const;
 
 /** A method name of {@link METHODS}. */
 export type MethodName = (typeof METHODS)[number];

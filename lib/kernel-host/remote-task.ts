@@ -8,7 +8,10 @@
  * @module
  */
 import type { SpaceInfoEntry } from '../emulator/space-info.js';
+import { MACH_MSG_SUCCESS, MACH_SEND_INVALID_OPTIONS, MIG_SERVER_DIED } from '../constants.js';
+import { MachError, MachGuardError } from '../errors.js';
 import type { MachApi, MachMessage, MachMsgControl, ReceivedMessage } from '../types.js';
+import { KernelProtocolError } from './error-codec.js';
 import type { KernelInspectRequest, KernelInspectResult } from './host-inspect.js';
 import { MACH_API_CALLS, type MethodName } from './protocol.js';
 import type { KernelSession } from './session.js';
@@ -100,6 +103,22 @@ export class RemoteTask implements MachApi {
   }
 
   /**
+   * A send to a port the kernel serves synchronously (as EmulatedTask.kernelSend): one
+   * request, answered with the mach_msg_return_t once the kernel has served the message.
+   */
+  kernelSend(msg: MachMessage): number {
+    if (!sessionsWithoutKernelSend.has(this.session)) {
+      try {
+        return this.session.call(this.handle, 'kernelSend', [msg]) as number;
+      } catch (e) {
+        if (!(e instanceof KernelProtocolError && /unknown method id/.test(e.message))) throw e;
+        sessionsWithoutKernelSend.add(this.session);
+      }
+    }
+    return kernelSendByCall(this, msg);
+  }
+
+  /**
    * lsmp on the kernel host: the inspection of this task (no argument), of the task of
    * `pid`, or of every task (`all`) of this task's kernel, peers and holders resolved
    * across all its tasks (`peers: false`: within the task asked for); `self` is true for
@@ -119,6 +138,32 @@ export class RemoteTask implements MachApi {
     this.ended = true;
     this.session.closeTask(this.handle);
   }
+}
+
+/** Sessions whose kernel host predates `kernelSend` (answered it "unknown method id"). */
+const sessionsWithoutKernelSend = new WeakSet<KernelSession>();
+
+/**
+ * kernelSend on a kernel host from an older machport, which does not know the method.
+ * Falling back (rather than failing with a MachError) keeps notify_post and the other
+ * simpleroutine senders working against such a host, as they did before the method
+ * existed: the message goes as a kernelCall, which adds a send-once reply right that a
+ * simpleroutine's server never answers; the kernel destroys it and its send-once
+ * notification comes back as kernelCall's MIG_SERVER_DIED, here success (as is a reply).
+ * The differences from a real kernelSend are that right's creation and destruction, and
+ * the task's TASK_EVENTS_INFO message counters (the notification counts as a message).
+ * kernelCall's own errors are returned as the mach_msg_return_t kernelSend returns, except
+ * the ones kernelSend throws too (MACH_SEND_INVALID_OPTIONS for a destination that is not
+ * served synchronously, a guard).
+ */
+function kernelSendByCall(task: RemoteTask, msg: MachMessage): number {
+  try {
+    task.kernelCall(msg);
+  } catch (e) {
+    if (!(e instanceof MachError) || e instanceof MachGuardError || e.kr === MACH_SEND_INVALID_OPTIONS) throw e;
+    return e.kr === MIG_SERVER_DIED ? MACH_MSG_SUCCESS : e.kr;
+  }
+  return MACH_MSG_SUCCESS;
 }
 
 for (const name of SYNC_CALLS) {

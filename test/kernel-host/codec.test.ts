@@ -1,15 +1,18 @@
 /**
  * The wire pieces on their own: the value encoding (every JS value a MachApi call takes
  * or returns survives the trip), the frame cutter (any chunking of a byte stream gives
- * the same frames; bad lengths are refused), and errors keeping their class and fields.
+ * the same frames; bad lengths are refused), errors keeping their class and fields, the
+ * method ids, and RemoteTask.kernelSend's fallback for a kernel host that predates it.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MachError, MachGuardError } from '../../lib/errors.js';
-import { errorFromRecord, errorRecord } from '../../lib/kernel-host/error-codec.js';
+import { errorFromRecord, errorRecord, KernelProtocolError } from '../../lib/kernel-host/error-codec.js';
 import { FrameCutter, FramingError, parseFrame, payload, valueFrame } from '../../lib/kernel-host/frames.js';
 import { helloFrame, parseHello } from '../../lib/kernel-host/handshake.js';
-import { F, METHODS, ROLE } from '../../lib/kernel-host/protocol.js';
+import { F, METHOD_ID, METHODS, ROLE } from '../../lib/kernel-host/protocol.js';
+import { RemoteTask } from '../../lib/kernel-host/remote-task.js';
+import type { KernelSession } from '../../lib/kernel-host/session.js';
 import { DecodeError, decodeValue, encodeValue, KEYS, readValue } from '../../lib/kernel-host/values.js';
 import * as C from '../../lib/constants.js';
 
@@ -194,6 +197,50 @@ describe('kernel-host frames', () => {
   it('method ids cover the synchronous MachApi calls', () => {
     expect(METHODS.length).toBeLessThan(256);
     expect(new Set(METHODS).size).toBe(METHODS.length);
+  });
+
+  it('the kernel host’s own methods are appended after the MachApi calls, in order (kernelSend is 36)', () => {
+    expect(METHODS.slice(33)).toEqual(['spaceInfo', 'kernelCall', 'inspect', 'kernelSend']);
+    expect(METHOD_ID.kernelSend).toBe(36);
+  });
+});
+
+describe('RemoteTask.kernelSend on a kernel host that predates it', () => {
+  /** A RemoteTask over a stand-in session whose host answers kernelSend "unknown method id" and kernelCall with `kernelCall`. */
+  function oldHost(kernelCall: () => unknown): { task: RemoteTask; calls: string[] } {
+    const calls: string[] = [];
+    const session = {
+      call(_handle: number, method: string): unknown {
+        calls.push(method);
+        if (method === 'kernelSend') throw new KernelProtocolError(`unknown method id ${METHOD_ID.kernelSend}`);
+        if (method === 'kernelCall') return kernelCall();
+        throw new Error(`unexpected ${method}`);
+      },
+    } as unknown as KernelSession;
+    const task = new RemoteTask(session, { handle: 1, self: 0x103, bootstrap: 0x207, pid: 1, name: 't', uid: 0, gid: 0, realm: 'default' });
+    return { task, calls };
+  }
+  const m = { header: { msgh_bits: C.MACH_MSG_TYPE_COPY_SEND, msgh_remote_port: 0x303, msgh_id: 1010 } };
+
+  it('falls back to kernelCall: its MIG_SERVER_DIED (the unanswered send-once right) is success; asked once per session', () => {
+    const { task, calls } = oldHost(() => {
+      throw new MachError(C.MIG_SERVER_DIED, 'kernelCall');
+    });
+    expect(task.kernelSend(m)).toBe(C.MACH_MSG_SUCCESS);
+    expect(task.kernelSend(m)).toBe(C.MACH_MSG_SUCCESS);
+    expect(calls).toEqual(['kernelSend', 'kernelCall', 'kernelCall']);
+  });
+
+  it('send errors are returned; MACH_SEND_INVALID_OPTIONS is thrown, as kernelSend throws it', () => {
+    expect(
+      oldHost(() => {
+        throw new MachError(C.MACH_SEND_INVALID_DEST, 'mach_msg');
+      }).task.kernelSend(m),
+    ).toBe(C.MACH_SEND_INVALID_DEST);
+    const refused = oldHost(() => {
+      throw new MachError(C.MACH_SEND_INVALID_OPTIONS, 'kernelCall');
+    }).task;
+    expect(() => refused.kernelSend(m)).toThrow(expect.objectContaining({ code: 'MACH_SEND_INVALID_OPTIONS' }));
   });
 });
 

@@ -167,6 +167,41 @@ describe.skipIf(problem !== undefined)('libnotify in clients of a kernel host', 
     me.session.admin({ op: 'invariants' });
   });
 
+  it('notify_post from one client task reaches another client’s registration as one kernelSend: one message sent per post', async () => {
+    const other = await connectKernel(kernel.socket, { name: 'notify-poster' });
+    try {
+      const reg = notify_register_mach_port(me, 'kh.ks.name');
+      notify_post(other, 'kh.ks.name'); // the first post looks notifyd up (a kernel-object call of its own)
+      expect((await recv(me, reg.port, { timeout: 10_000 })).header.msgh_id).toBe(reg.token);
+      const events = (t: RemoteTask): { messages_sent: number; messages_received: number } => t.task_info(t.mach_task_self(), C.TASK_EVENTS_INFO);
+      const N = 3;
+      const e0 = events(other);
+      const names = other.spaceInfo().map((e) => [e.name, e.type]);
+      for (let i = 0; i < N; i++) notify_post(other, 'kh.ks.name');
+      // No reply port, no send-once right: the poster's space is as it was.
+      expect(other.spaceInfo().map((e) => [e.name, e.type])).toEqual(names);
+      const e1 = events(other);
+      // The second task_info adds its own request and the first one's reply (sent, then received).
+      expect(e1.messages_sent - e0.messages_sent - 2).toBe(N);
+      expect(e1.messages_received - e0.messages_received - 1).toBe(0);
+      const status = me.mach_port_get_attributes(me.mach_task_self(), reg.port, C.MACH_PORT_RECEIVE_STATUS) as { mps_msgcount: number };
+      expect(status.mps_msgcount).toBe(N);
+      for (let i = 0; i < N; i++) expect((await recv(me, reg.port, { timeout: 10_000 })).header.msgh_id).toBe(reg.token);
+      notify_cancel(me, reg.token);
+
+      // kernelSend itself: an ordinary port is refused, nothing queued; a bad name is the send's error code.
+      const p = other.mach_port_allocate(other.mach_task_self(), C.MACH_PORT_RIGHT_RECEIVE);
+      other.mach_port_insert_right(other.mach_task_self(), p, p, C.MACH_MSG_TYPE_MAKE_SEND);
+      const plain = (dest: number) => ({ header: { msgh_bits: C.MACH_MSG_TYPE_COPY_SEND, msgh_remote_port: dest, msgh_id: 1 } });
+      expect(() => other.kernelSend(plain(p))).toThrow(expect.objectContaining({ code: 'MACH_SEND_INVALID_OPTIONS' }));
+      expect(other.mach_port_get_attributes(other.mach_task_self(), p, C.MACH_PORT_RECEIVE_STATUS)).toMatchObject({ mps_msgcount: 0 });
+      expect(other.kernelSend(plain(0x7fff_ff03))).toBe(C.MACH_SEND_INVALID_DEST);
+      me.session.admin({ op: 'invariants' });
+    } finally {
+      other.session.close();
+    }
+  });
+
   it('a worker thread joined with joinKernel({ socket }) gets the posts of this process', async () => {
     const code = `
       const { workerData, parentPort } = require('node:worker_threads');

@@ -1,11 +1,11 @@
 /**
  * The client library (Libnotify's notify_client.c) for an emulated task: the notify_*
  * functions, talking to the kernel's emulated notifyd over MIG. The task is an
- * {@link EmulatedTask} of this process, or any task that offers MachApi and `kernelCall`,
- * such as a kernel host's client task (RemoteTask, lib/kernel-host): that one reaches the
- * host kernel's notifyd, shared by every process and worker of the host, through the calls
- * it forwards (bootstrap_look_up; kernelCall for routines and simpleroutines, see
- * sendSimpleRemote; mach_msg for "self." notifications). Per task it keeps what
+ * {@link EmulatedTask} of this process, or any task that offers MachApi, `kernelCall` and
+ * `kernelSend`, such as a kernel host's client task (RemoteTask, lib/kernel-host): that one
+ * reaches the host kernel's notifyd, shared by every process and worker of the host,
+ * through the calls it forwards (bootstrap_look_up; kernelCall for routines, kernelSend
+ * for simpleroutines, see sendSimple; mach_msg for "self." notifications). Per task it keeps what
  * libnotify keeps per process: the token counter (starting at 1, so the first token is 2,
  * shared by all registration kinds), the registrations by token, and a count of
  * registrations per port, so the port notifyd created for the caller is destroyed with the
@@ -36,7 +36,6 @@ import {
   MACH_SEND_TIMEOUT,
   MACH_SEND_TIMED_OUT,
   MACH_PORT_RECEIVE_STATUS,
-  MIG_SERVER_DIED,
 } from '../../constants.js';
 import { MachError } from '../../errors.js';
 import type { MachApi, MachMessage, mach_port_status_t, PortDescriptor, ReceivedMessage } from '../../types.js';
@@ -78,11 +77,15 @@ interface PortUse {
 }
 
 /**
- * A task the client library works with: MachApi plus a synchronous kernel-object call.
- * An {@link EmulatedTask} of this process, or a kernel host's client task (RemoteTask),
- * whose calls the host's kernel answers.
+ * A task the client library works with: MachApi plus a synchronous kernel-object call
+ * (kernelCall, for MIG routines) and a synchronous send to a port the kernel serves
+ * (kernelSend, for simpleroutines). An {@link EmulatedTask} of this process, or a kernel
+ * host's client task (RemoteTask), whose calls the host's kernel answers.
  */
-export type NotifyTask = MachApi & { kernelCall(request: MachMessage): ReceivedMessage };
+export type NotifyTask = MachApi & {
+  kernelCall(request: MachMessage): ReceivedMessage;
+  kernelSend(msg: MachMessage): number;
+};
 
 /** libnotify's per-process globals, per emulated task. */
 interface ClientGlobals {
@@ -120,7 +123,7 @@ function globalsOf(task: NotifyTask): ClientGlobals {
 
 /** Check an emulated task argument (an EmulatedTask, or a kernel host's client task). */
 function taskOf(task: unknown): NotifyTask {
-  if (typeof task !== 'object' || task === null || typeof (task as NotifyTask).kernelCall !== 'function') {
+  if (typeof task !== 'object' || task === null || typeof (task as NotifyTask).kernelCall !== 'function' || typeof (task as NotifyTask).kernelSend !== 'function') {
     throw new TypeError('task must be an emulated task');
   }
   return task as NotifyTask;
@@ -147,38 +150,29 @@ function nameBytes(name: string): Uint8Array {
 }
 
 /**
- * Send a simpleroutine (no reply) to notifyd and return the mach_msg_return_t. The service
- * port is served inside the send, so the send completes synchronously: on this process's
- * kernel directly; for a task of a kernel host, see {@link sendSimpleRemote}.
+ * Send a simpleroutine to notifyd and return the mach_msg_return_t: the message as
+ * libnotify's MIG stub sends it (MACH_SEND_MSG, no reply port). notifyd's port is served
+ * inside the send, so the send completes synchronously, on this process's kernel or on a
+ * kernel host's (kernelSend is one synchronous request there). Send errors
+ * (MACH_SEND_INVALID_DEST, _RIGHT, …) are kernelSend's result. A failure of the call
+ * itself (the task or its kernel host gone, a fatal guard) is a transport failure too: its
+ * code is returned and the caller fails with NOTIFY_STATUS_FAILED.
  */
-function sendSimple(task: NotifyTask, g: ClientGlobals, msg: MachMessage): number {
-  return g.local !== null ? sendLocal(g.local, msg, MACH_SEND_MSG) : sendSimpleRemote(task, msg);
+function sendSimple(task: NotifyTask, msg: MachMessage): number {
+  try {
+    return task.kernelSend(msg);
+  } catch (e) {
+    if (!(e instanceof MachError)) throw e;
+    return e.kr;
+  }
 }
 
 /**
- * A simpleroutine from a task that reaches its kernel only through MachApi calls (a kernel
- * host's client task). Its mach_msg is asynchronous: the send would be served after this
- * function returned, and its failure reported only to a promise, where an in-process
- * notify_post has delivered (or failed) when it returns. So the request goes as a
- * kernelCall, which the host answers synchronously: the same message, plus a send-once
- * reply right that notifyd, serving a simpleroutine, never answers. The kernel destroys
- * that right and its send-once notification is the "reply", which kernelCall reports as
- * MIG_SERVER_DIED (what a MIG routine stub sees from a server that does not reply): here
- * that is success, as is a reply. Send errors (MACH_SEND_INVALID_DEST, _RIGHT, …) are the
- * mach_msg_return_t an in-process send gives; a send to a dead notifyd port succeeds on
- * both paths (the message is destroyed).
+ * mach_msg's send half to an ordinary port for a task of this process, synchronously (the
+ * mach_msg_return_t): the self-notifications' zero-timeout send, which must know at once
+ * whether the queue took the message. (kernelSend serves notifyd's requests; it refuses
+ * ordinary ports by design.)
  */
-function sendSimpleRemote(task: NotifyTask, msg: MachMessage): number {
-  try {
-    task.kernelCall(msg);
-  } catch (e) {
-    if (!(e instanceof MachError)) throw e;
-    return e.kr === MIG_SERVER_DIED ? MACH_MSG_SUCCESS : e.kr;
-  }
-  return MACH_MSG_SUCCESS;
-}
-
-/** mach_msg's send half for a task of this process, synchronously (the mach_msg_return_t). */
 function sendLocal(task: EmulatedTask, msg: MachMessage, option: number): number {
   const kernel = task.kernel;
   kernel.enter(task);
@@ -351,7 +345,7 @@ export function notify_register_mach_port(task: NotifyTask, name: string, port: 
     if (d === undefined || d.type !== MACH_MSG_PORT_DESCRIPTOR || d.disposition !== MACH_MSG_TYPE_PORT_RECEIVE) throw new NotifyError(NOTIFY_STATUS_FAILED, 'notify_register_mach_port');
     p = d.name;
   } else {
-    const mr = sendSimple(t, g, {
+    const mr = sendSimple(t, {
       header: header(srv, NOTIFY_IPC.register_mach_port_2, false, true),
       descriptors: [{ type: MACH_MSG_PORT_DESCRIPTOR, name: port, disposition: MACH_MSG_TYPE_MAKE_SEND }],
       body,
@@ -379,7 +373,7 @@ export function notify_register_check(task: NotifyTask, name: string): number {
     return token;
   }
   const body = writeNotifyName(new MigWriter().ndr(), nameBytes(n)).u32(token).finish();
-  const mr = sendSimple(t, g, { header: header(server(t, g), NOTIFY_IPC.register_plain_2, false), body });
+  const mr = sendSimple(t, { header: header(server(t, g), NOTIFY_IPC.register_plain_2, false), body });
   if (mr !== MACH_MSG_SUCCESS) throw new NotifyError(NOTIFY_STATUS_FAILED, 'notify_register_check');
   g.registrations.set(token, { name: n, port: null, self: false });
   return token;
@@ -398,7 +392,7 @@ export function notify_post(task: NotifyTask, name: string): void {
     return;
   }
   const body = writeNotifyName(new MigWriter().ndr(), nameBytes(n)).u32(0).finish();
-  const mr = sendSimple(t, g, { header: header(server(t, g), NOTIFY_IPC.post_4, false), body });
+  const mr = sendSimple(t, { header: header(server(t, g), NOTIFY_IPC.post_4, false), body });
   if (mr !== MACH_MSG_SUCCESS) throw new NotifyError(NOTIFY_STATUS_FAILED, 'notify_post');
 }
 
@@ -438,7 +432,7 @@ export function notify_cancel(task: NotifyTask, token: number): void {
   const r = registration(g, tok, 'notify_cancel');
   g.registrations.delete(tok);
   if (r.self) g.self.cancel(NOTIFY_CLIENT_SELF, tok);
-  else if (g.server !== null) sendSimple(t, g, { header: header(g.server, NOTIFY_IPC.cancel_2, false), body: new MigWriter().ndr().u32(tok).finish() });
+  else if (g.server !== null) sendSimple(t, { header: header(g.server, NOTIFY_IPC.cancel_2, false), body: new MigWriter().ndr().u32(tok).finish() });
   if (r.port !== null) releasePort(t, g, r.port);
 }
 
