@@ -271,6 +271,10 @@ export function defineRoutine<const Req extends Fields, const Rep extends Fields
     decodeReply,
     encodeReply,
     async call(api, port, args, options = {}) {
+      if (typeof api !== 'object' || api === null || typeof api.mach_msg !== 'function') {
+        throw new TypeError(`${name}: api must be a MachApi (a task of a backend), got ${describe(api)}`);
+      }
+      if (typeof options !== 'object' || options === null) throw new TypeError(`${name}: options must be an object`);
       checkU32(port, 'port');
       const own = options.replyPort === undefined;
       const replyPort = own ? takeReplyPort(api) : checkU32(options.replyPort, 'replyPort');

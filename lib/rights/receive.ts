@@ -63,7 +63,8 @@ function receiveArgs(where: string, opts: ReceiveOptions): { option: number; rcv
   checkTimeout(where, opts.timeout);
   checkSignal(where, opts.signal);
   const trailer = opts.trailer ?? 'audit';
-  const elements = TRAILERS[trailer];
+  // Own keys only: 'constructor' or 'toString' must not read Object.prototype's.
+  const elements = typeof trailer === 'string' && Object.hasOwn(TRAILERS, trailer) ? TRAILERS[trailer] : undefined;
   if (elements === undefined) throw new TypeError(`${where}: trailer must be one of ${Object.keys(TRAILERS).join(', ')}`);
   let option = MACH_RCV_MSG | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) | MACH_RCV_TRAILER_ELEMENTS(elements);
   if (opts.timeout !== undefined) option |= MACH_RCV_TIMEOUT;
@@ -101,8 +102,8 @@ export async function tryReceiveOn(api: MachApi, name: number, where: string, op
  * (`for await (using msg of right)` does it).
  */
 export async function* iterateOn(owner: Right, where: string, opts: IterateOptions = {}): AsyncGenerator<Message, void, undefined> {
-  const { signal } = opts;
   receiveArgs(where, opts);
+  const { signal } = opts;
   for (;;) {
     if (owner.closed || signal?.aborted) return;
     let msg: Message;

@@ -38,6 +38,12 @@ import { sendThrough, type OutgoingMessage, type SendOptions } from './send.js';
 import { PortTransfer } from './transfer.js';
 
 /** Check that `name` holds a right whose type has one of `bits`, before adopting it. */
+/** `opts` when it is an options object (TypeError naming `where` otherwise, e.g. for null). */
+function optionsOf<T extends object>(where: string, opts: T): T {
+  if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object`);
+  return opts;
+}
+
 function checkType(api: MachApi, where: string, name: number, bits: number, what: string): void {
   if (!Number.isInteger(name) || name <= 0 || name >= 0xffffffff) throw new TypeError(`${where}: name must be a valid port name`);
   const type = api.mach_port_type(api.mach_task_self(), name);
@@ -93,7 +99,7 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
 
   /** mach_port_allocate(RECEIVE): a new port, owned by the returned object. */
   static allocate(opts: AllocateOptions = {}): ReceiveRight {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('ReceiveRight.allocate', opts).api);
     const name = api.mach_port_allocate(api.mach_task_self(), MACH_PORT_RIGHT_RECEIVE);
     const right = new ReceiveRight(INTERNAL, api, name);
     if (opts.qlimit !== undefined) {
@@ -109,14 +115,14 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
 
   /** Adopt the receive right already held under `name`: the object now owns (and will release) it. */
   static from(name: number, opts: RightOptions = {}): ReceiveRight {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('ReceiveRight.from', opts).api);
     checkType(api, 'ReceiveRight.from', name, MACH_PORT_TYPE_RECEIVE, 'a receive right');
     return new ReceiveRight(INTERNAL, api, name);
   }
 
   /** bootstrap_check_in: the receive right of a service declared to launchd (or the emulated launchd). */
   static checkIn(serviceName: string, opts: RightOptions = {}): ReceiveRight {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('ReceiveRight.checkIn', opts).api);
     return new ReceiveRight(INTERNAL, api, api.bootstrap_check_in(api.bootstrap_port, serviceName));
   }
 
@@ -196,6 +202,7 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
    * (as in XNU): the notification still comes here.
    */
   requestNoSenders(opts: NoSendersOptions = {}): Promise<NoSendersEvent> {
+    optionsOf('ReceiveRight.requestNoSenders', opts);
     const name = this.live('requestNoSenders');
     if (this.#noSenders) return this.#noSenders;
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
@@ -230,14 +237,14 @@ export class SendRight extends Right {
    * will release exactly that reference.
    */
   static from(name: number, opts: RightOptions = {}): SendRight {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('SendRight.from', opts).api);
     checkType(api, 'SendRight.from', name, MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME, 'a send right');
     return new SendRight(INTERNAL, api, name);
   }
 
   /** bootstrap_look_up: a send right to a service registered with launchd (or the emulated launchd). */
   static lookUp(serviceName: string, opts: RightOptions = {}): SendRight {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('SendRight.lookUp', opts).api);
     return new SendRight(INTERNAL, api, api.bootstrap_look_up(api.bootstrap_port, serviceName));
   }
 
@@ -307,6 +314,7 @@ export class SendRight extends Right {
    * per name: copies of this right share it.
    */
   requestDeadName(opts: { signal?: AbortSignal } = {}): Promise<DeadNameEvent> {
+    optionsOf('SendRight.requestDeadName', opts);
     const name = this.live('requestDeadName');
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
     if (this.dead) return Promise.resolve({ event: 'dead-name', name });
@@ -326,7 +334,7 @@ export class SendOnceRight extends Right {
 
   /** Adopt the send-once right under `name`. */
   static from(name: number, opts: RightOptions = {}): SendOnceRight {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('SendOnceRight.from', opts).api);
     checkType(api, 'SendOnceRight.from', name, MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_DEAD_NAME, 'a send-once right');
     return new SendOnceRight(INTERNAL, api, name);
   }
@@ -353,13 +361,13 @@ export class PortSet extends Right implements AsyncIterable<Message> {
 
   /** mach_port_allocate(PORT_SET). */
   static allocate(opts: RightOptions = {}): PortSet {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('PortSet.allocate', opts).api);
     return new PortSet(INTERNAL, api, api.mach_port_allocate(api.mach_task_self(), MACH_PORT_RIGHT_PORT_SET));
   }
 
   /** Adopt the port set under `name`. */
   static from(name: number, opts: RightOptions = {}): PortSet {
-    const api = resolveApi(opts.api);
+    const api = resolveApi(optionsOf('PortSet.from', opts).api);
     checkType(api, 'PortSet.from', name, MACH_PORT_TYPE_PORT_SET, 'a port set');
     return new PortSet(INTERNAL, api, name);
   }

@@ -153,12 +153,14 @@ export function buildMessage(api: MachApi | undefined, where: string, dest: Port
     // in it are the caller's business, exactly as with mach_msg.
     const h = out.header;
     if (typeof h !== 'object' || h === null) throw new TypeError(`${where}: message.header must be an object`);
-    const bits = MACH_MSGH_BITS_SET(
-      remote.disposition,
-      MACH_MSGH_BITS_LOCAL(h.msgh_bits >>> 0),
-      MACH_MSGH_BITS_VOUCHER(h.msgh_bits >>> 0),
-      MACH_MSGH_BITS_OTHER(h.msgh_bits >>> 0),
-    );
+    // As mach_msg checks it: a 32-bit integer (either spelling) or absent; `>>> 0` alone
+    // would turn 'junk' into 0 and a numeric string into bits.
+    const given: unknown = h.msgh_bits ?? 0;
+    if (typeof given !== 'number' || !Number.isInteger(given) || given < -0x80000000 || given > 0xffffffff) {
+      throw new TypeError(`${where}: message.header.msgh_bits must be a 32-bit integer, got ${typeof given === 'string' ? JSON.stringify(given) : String(given)}`);
+    }
+    const hb = given >>> 0;
+    const bits = MACH_MSGH_BITS_SET(remote.disposition, MACH_MSGH_BITS_LOCAL(hb), MACH_MSGH_BITS_VOUCHER(hb), MACH_MSGH_BITS_OTHER(hb));
     const header: MachMsgHeader = { ...h, msgh_bits: bits >>> 0, msgh_remote_port: remote.name };
     return { msg: { ...out, header }, placed };
   }
@@ -182,6 +184,9 @@ export function buildMessage(api: MachApi | undefined, where: string, dest: Port
     voucherDisp = v.disposition;
   }
 
+  for (const key of ['ports', 'ool', 'oolPorts'] as const) {
+    if (out[key] !== undefined && !Array.isArray(out[key])) throw new TypeError(`${where}: ${key} must be an array, got ${typeof out[key]}`);
+  }
   const descriptors: MachMsgDescriptor[] = [];
   for (const [i, t] of (out.ports ?? []).entries()) {
     const p = place({ at: 'port', desc: descriptors.length }, t, `ports[${i}]`);
