@@ -205,7 +205,8 @@ function emulatedClient(api: MachApi): NotifyClient {
 /** The notify client of `api`'s task. */
 function clientOf(api: MachApi): NotifyClient {
   if (api.backendName === 'native') return nativeClient(api);
-  if (typeof (api as Partial<emulated.NotifyTask>).kernelCall !== 'function') {
+  const task = api as Partial<emulated.NotifyTask>;
+  if (typeof task.kernelCall !== 'function' || typeof task.kernelSend !== 'function') {
     throw new TypeError('notify: an emulator-backed api must be an emulated task (kernel.createTask()) or a task of a kernel host');
   }
   return emulatedClient(api);
