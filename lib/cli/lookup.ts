@@ -10,7 +10,7 @@
 import { backend } from '../backend.js';
 import { MachError } from '../errors.js';
 import { hex32, peerJson } from '../inspect/format.js';
-import { describeKernelHost, inspectSelf, inspectTask } from '../inspect/inspect.js';
+import { describeKernelHost, hostRef, inspectSelf, inspectTask } from '../inspect/inspect.js';
 import { RemoteTask } from '../kernel-host/remote-task.js';
 import type { Peer } from '../inspect/types.js';
 import type { MachApi } from '../types.js';
@@ -73,7 +73,7 @@ export async function runLookup(args: string[], out: (line: string) => void, api
     which !== 'emulator'
       ? "native: looked up in launchd through this process's bootstrap port"
       : remote
-        ? `emulator: looked up in the emulated launchd of ${describeKernelHost({ socket: remote.session.socket, pid: remote.session.kernelPid })}, which knows the services checked in by every task of its kernel (every client process), not macOS's launchd`
+        ? `emulator: looked up in the emulated launchd of ${describeKernelHost(hostRef(remote))}, which knows the services checked in by every task of its kernel (every client process), not macOS's launchd`
         : "emulator: looked up in the emulated launchd of this process's kernel, which knows only services checked in by this process's emulated tasks, not macOS's launchd";
 
   let name: number;

@@ -85,7 +85,8 @@ function hostTask(options: InspectOptions): RemoteTask | undefined {
   return b.name === 'emulator' && b.api instanceof RemoteTask ? b.api : undefined;
 }
 
-function hostRef(task: RemoteTask): KernelHostRef {
+/** Which kernel host `task` is a task of. */
+export function hostRef(task: RemoteTask): KernelHostRef {
   return { socket: task.session.socket, pid: task.session.kernelPid };
 }
 
