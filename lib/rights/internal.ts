@@ -151,6 +151,12 @@ export function hexName(name: number): string {
   return name === MACH_PORT_NULL ? '0' : `0x${(name >>> 0).toString(16)}`;
 }
 
+/** `opts` when it is an options object (TypeError naming `where` otherwise, e.g. for null). */
+export function optionsOf<T>(where: string, opts: T): T {
+  if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object`);
+  return opts;
+}
+
 /** Check a millisecond timeout argument. */
 export function checkTimeout(where: string, timeout: number | undefined): void {
   if (timeout === undefined) return;

@@ -23,7 +23,7 @@ import {
 import { MachError } from '../errors.js';
 import type { MachApi } from '../types.js';
 import type { Right } from './base.js';
-import { checkSignal, checkTimeout, throwIfAborted } from './internal.js';
+import { checkSignal, checkTimeout, optionsOf, throwIfAborted } from './internal.js';
 import { Message } from './message.js';
 
 /** Which trailer to ask for (MACH_RCV_TRAILER_ELEMENTS). */
@@ -59,7 +59,7 @@ export type IterateOptions = Omit<ReceiveOptions, 'timeout'>;
 
 /** The mach_msg option and receive size for `opts`. */
 function receiveArgs(where: string, opts: ReceiveOptions): { option: number; rcvSize: number | undefined } {
-  if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object`);
+  optionsOf(where, opts);
   checkTimeout(where, opts.timeout);
   checkSignal(where, opts.signal);
   const trailer = opts.trailer ?? 'audit';

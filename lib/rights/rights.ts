@@ -30,7 +30,7 @@ import {
 import { MachError } from '../errors.js';
 import type { MachApi, MachMessage, mach_port_limits_t, mach_port_status_t } from '../types.js';
 import { INTERNAL, Right } from './base.js';
-import { resolveApi, type RightKind, type RightOptions } from './internal.js';
+import { optionsOf, resolveApi, type RightKind, type RightOptions } from './internal.js';
 import type { Message } from './message.js';
 import { watchDeadName, watchNoSenders, type DeadNameEvent, type NoSendersEvent } from './notify.js';
 import { iterateOn, receiveOn, tryReceiveOn, type IterateOptions, type ReceiveOptions } from './receive.js';
@@ -38,12 +38,6 @@ import { sendThrough, type OutgoingMessage, type SendOptions } from './send.js';
 import { PortTransfer } from './transfer.js';
 
 /** Check that `name` holds a right whose type has one of `bits`, before adopting it. */
-/** `opts` when it is an options object (TypeError naming `where` otherwise, e.g. for null). */
-function optionsOf<T extends object>(where: string, opts: T): T {
-  if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object`);
-  return opts;
-}
-
 function checkType(api: MachApi, where: string, name: number, bits: number, what: string): void {
   if (!Number.isInteger(name) || name <= 0 || name >= 0xffffffff) throw new TypeError(`${where}: name must be a valid port name`);
   const type = api.mach_port_type(api.mach_task_self(), name);

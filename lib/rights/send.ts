@@ -32,7 +32,7 @@ import {
 } from '../constants.js';
 import { MachError } from '../errors.js';
 import type { MachApi, MachMessage, MachMsgDescriptor, MachMsgHeader } from '../types.js';
-import { checkSignal, checkTimeout, isTaskGone, throwIfAborted } from './internal.js';
+import { checkSignal, checkTimeout, isTaskGone, optionsOf, throwIfAborted } from './internal.js';
 import { PortTransfer } from './transfer.js';
 
 /** Bytes accepted wherever the builder takes data. Strings are encoded as UTF-8. */
@@ -372,7 +372,7 @@ export async function sendThrough(
   out: OutgoingMessage | MachMessage,
   opts: SendOptions = {},
 ): Promise<void> {
-  if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object`);
+  optionsOf(where, opts);
   checkTimeout(where, opts.timeout);
   checkSignal(where, opts.signal);
   throwIfAborted(opts.signal);
