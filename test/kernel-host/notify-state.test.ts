@@ -23,6 +23,7 @@ import {
   notify_suspend,
 } from '../../lib/notify.js';
 import { C, isGone, recv } from '../conformance/helpers.js';
+import { thrownBy } from '../services/notify-helpers.js';
 import { distProblem, startKernelHost, type KernelChild } from './helpers.js';
 
 // The host runs from dist/: skip (saying why) when it is not built from these sources.
@@ -30,15 +31,7 @@ const problem = distProblem(['kernel-host', 'emulator', 'notify.ts', 'backend.ts
 if (problem !== undefined) console.warn(`test/kernel-host/notify-state.test.ts: the kernel-host cases are skipped: ${problem}`);
 
 /** The NotifyError `f` throws (fails the test if it throws anything else, or nothing). */
-function notifyError(f: () => unknown): NotifyError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NotifyError);
-    return e as NotifyError;
-  }
-  throw new Error('expected a NotifyError');
-}
+const notifyError = (f: () => unknown): NotifyError => thrownBy(f, NotifyError);
 
 /** Messages queued on `port` of `t`. */
 function queued(t: RemoteTask, port: number): number {

@@ -30,6 +30,7 @@ import {
   notify_register_mach_port,
 } from '../../lib/notify.js';
 import { C, isGone, recv, typeOf } from '../conformance/helpers.js';
+import { thrownBy } from '../services/notify-helpers.js';
 import { distProblem, root, spawnFixture, startKernelHost, type KernelChild } from './helpers.js';
 
 // The host and the fixtures run from dist/: skip (saying why) when it is not built from these sources.
@@ -39,15 +40,7 @@ if (problem !== undefined) console.warn(`test/kernel-host/notify.test.ts: the ke
 const ENV = (socket: string): Record<string, string> => ({ MACHPORT_KERNEL: socket, MACHPORT_BACKEND: 'emulator' });
 
 /** The NotifyError `f` throws (fails the test if it throws anything else, or nothing). */
-function notifyError(f: () => unknown): NotifyError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NotifyError);
-    return e as NotifyError;
-  }
-  throw new Error('expected a NotifyError');
-}
+const notifyError = (f: () => unknown): NotifyError => thrownBy(f, NotifyError);
 
 describe('launchd starts notifyd on demand', () => {
   it('a look-up of the notify service in a fresh kernel finds notifyd; a task cannot check the name in', () => {

@@ -14,6 +14,7 @@ import { checkAddonFile } from '../../scripts/check-macho.js';
 import * as C from '../../lib/constants.js';
 import { MachError } from '../../lib/errors.js';
 import { NativeApi, NotifyError } from '../../lib/native/api.js';
+import { thrownBy } from '../services/notify-helpers.js';
 import { loadNativeApi } from '../../lib/native/index.js';
 import { FakeKernel } from './fake-addon.js';
 
@@ -24,15 +25,7 @@ function setup() {
 }
 
 /** The lib/native NotifyError `f` throws. */
-function nativeNotifyError(f: () => unknown): NotifyError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NotifyError);
-    return e as NotifyError;
-  }
-  throw new Error('expected a NotifyError');
-}
+const nativeNotifyError = (f: () => unknown): NotifyError => thrownBy(f, NotifyError);
 
 describe('NativeApi libnotify token calls (stand-in addon)', () => {
   it('pass the token as an int and the state as a BigInt; get_state answers a bigint', () => {

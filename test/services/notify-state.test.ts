@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backend } from '../../lib/backend.js';
-import { KERN_NOT_SUPPORTED, MACH_RCV_MSG, MACH_RCV_TIMEOUT, MACH_RCV_TIMED_OUT } from '../../lib/constants.js';
+import { KERN_NOT_SUPPORTED } from '../../lib/constants.js';
 import { Kernel } from '../../lib/emulator/index.js';
 import { MachError } from '../../lib/errors.js';
 import { NativeApi } from '../../lib/native/api.js';
@@ -26,8 +26,8 @@ import {
   notify_set_state,
   notify_suspend,
 } from '../../lib/notify.js';
-import type { MachApi, ReceivedMessage } from '../../lib/types.js';
 import { FakeKernel } from '../native/fake-addon.js';
+import { drain, thrownBy } from './notify-helpers.js';
 
 function setup(seed = 11) {
   const kernel = new Kernel({ seed });
@@ -36,33 +36,8 @@ function setup(seed = 11) {
   return { kernel, listener, poster };
 }
 
-/** The next message on `port`, or null when none is queued. */
-async function poll(t: MachApi, port: number): Promise<ReceivedMessage | null> {
-  try {
-    return (await t.mach_msg(undefined, MACH_RCV_MSG | MACH_RCV_TIMEOUT, port, 0, 256))!;
-  } catch (e) {
-    if (e instanceof MachError && e.kr === MACH_RCV_TIMED_OUT) return null;
-    throw e;
-  }
-}
-
-/** The msgh_ids of every message queued on `port`. */
-async function drain(t: MachApi, port: number): Promise<number[]> {
-  const ids: number[] = [];
-  for (let m = await poll(t, port); m !== null; m = await poll(t, port)) ids.push(m.header.msgh_id);
-  return ids;
-}
-
 /** The NotifyError `f` throws (fails the test if it throws anything else, or nothing). */
-function notifyError(f: () => unknown): NotifyError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NotifyError);
-    return e as NotifyError;
-  }
-  throw new Error('expected a NotifyError');
-}
+const notifyError = (f: () => unknown): NotifyError => thrownBy(f, NotifyError);
 
 describe('notify_suspend / notify_resume (root, emulator)', () => {
   it('posts made while suspended are held; the final resume of nested suspends delivers one message', async () => {

@@ -3,9 +3,6 @@ import { backend } from '../../lib/backend.js';
 import {
   KERN_NOT_SUPPORTED,
   MACH_PORT_TYPE_RECEIVE,
-  MACH_RCV_MSG,
-  MACH_RCV_TIMEOUT,
-  MACH_RCV_TIMED_OUT,
   MACH_PORT_LIMITS_INFO,
 } from '../../lib/constants.js';
 import { Kernel } from '../../lib/emulator/index.js';
@@ -26,7 +23,8 @@ import {
   NotifyError,
   type Notification,
 } from '../../lib/notify.js';
-import type { MachApi, ReceivedMessage } from '../../lib/types.js';
+import type { MachApi } from '../../lib/types.js';
+import { drain, poll, thrownBy } from './notify-helpers.js';
 
 function setup(seed = 9) {
   const kernel = new Kernel({ seed });
@@ -35,32 +33,10 @@ function setup(seed = 9) {
   return { kernel, listener, poster };
 }
 
-/** The next message on `port`, or null when none is queued. */
-async function poll(t: MachApi, port: number): Promise<ReceivedMessage | null> {
-  try {
-    return (await t.mach_msg(undefined, MACH_RCV_MSG | MACH_RCV_TIMEOUT, port, 0, 256))!;
-  } catch (e) {
-    if (e instanceof MachError && e.kr === MACH_RCV_TIMED_OUT) return null;
-    throw e;
-  }
-}
-
-async function drain(t: MachApi, port: number): Promise<number[]> {
-  const ids: number[] = [];
-  for (let m = await poll(t, port); m !== null; m = await poll(t, port)) ids.push(m.header.msgh_id);
-  return ids;
-}
-
 function expectStatus(f: () => unknown, status: number, code: string): void {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(NotifyError);
-  expect((err as NotifyError).status).toBe(status);
-  expect((err as NotifyError).code).toBe(code);
+  const err = thrownBy(f, NotifyError);
+  expect(err.status).toBe(status);
+  expect(err.code).toBe(code);
 }
 
 describe('libnotify across two emulated tasks', () => {
