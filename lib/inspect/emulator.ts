@@ -21,7 +21,7 @@ import type { Space } from '../emulator/space.js';
 import { fillReceiveStatus, type ReceiveStatusFields, type SpaceInfoEntry } from '../emulator/space-info.js';
 import type { EmulatedTask } from '../emulator/task.js';
 import { buildEntry, countEntry, emptySummary, holderOf, type PeerIndex, type ReceiverRef } from './assemble.js';
-import type { RawEntry, RawReceiveStatus, RawTaskSpace } from './raw.js';
+import { RawEntryRecord, type RawEntry, type RawTaskSpace } from './raw.js';
 import type { Holder, PortEntry, ProcessRef, TaskInspection } from './types.js';
 import { PortTableBuilder, tableInspection } from './table.js';
 
@@ -155,19 +155,8 @@ function emulatedIndex(tasks: readonly EmulatedTask[]): PeerIndex {
   };
 }
 
-/** One raw entry, refilled for every name (buildEntry keeps nothing of it); every field always present. */
-class ScratchEntry implements RawEntry {
-  name = 0;
-  type = 0;
-  urefs = 0;
-  object = 0;
-  status: RawReceiveStatus | undefined = undefined;
-  members: number[] | undefined = undefined;
-  kobject: { type: number } | undefined = undefined;
-  kobjectTask: ProcessRef | undefined = undefined;
-  portState: 'alive' | 'dead' | 'in-transit' | undefined = undefined;
-  service: string | undefined = undefined;
-  receiver: (ProcessRef & { name?: number }) | undefined = undefined;
+/** One raw entry, refilled for every name, with the records its fields point at kept for reuse. */
+class ScratchEntry extends RawEntryRecord {
   readonly statusSlot: ReceiveStatusFields = { qlimit: 0, msgcount: 0, seqno: 0, mscount: 0, sorights: 0, srights: 0, pdrequest: false, nsrequest: false, flags: 0, context: 0n };
   readonly kobjectSlot = { type: 0 };
   readonly kobjectTaskSlot: ProcessRef = { pid: 0, process: '' };

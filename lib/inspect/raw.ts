@@ -48,6 +48,24 @@ export interface RawEntry {
   receiver?: ProcessRef & { name?: number };
 }
 
+/**
+ * A RawEntry with every field present (absent ones undefined), for code that refills one
+ * record per name and hands it to buildEntry, which keeps none of it.
+ */
+export class RawEntryRecord implements RawEntry {
+  name = 0;
+  type = 0;
+  urefs = 0;
+  object = 0;
+  status: RawReceiveStatus | undefined = undefined;
+  members: number[] | undefined = undefined;
+  kobject: { type: number; description?: string } | undefined = undefined;
+  kobjectTask: ProcessRef | undefined = undefined;
+  portState: 'alive' | 'dead' | 'in-transit' | undefined = undefined;
+  service: string | undefined = undefined;
+  receiver: (ProcessRef & { name?: number }) | undefined = undefined;
+}
+
 /** One space, raw. */
 export interface RawTaskSpace extends ProcessRef {
   backend: InspectBackend;

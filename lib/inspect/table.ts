@@ -19,7 +19,7 @@
  */
 import * as C from '../constants.js';
 import { buildEntry, type PeerIndex } from './assemble.js';
-import type { RawEntry, RawReceiveStatus } from './raw.js';
+import { RawEntryRecord, type RawEntry } from './raw.js';
 import type { PortEntry, ProcessRef, TaskInspection } from './types.js';
 
 /** Row flag bits (the `bits` column). */
@@ -68,21 +68,6 @@ interface RowExtras {
   receiver?: ProcessRef & { name?: number };
   context?: bigint;
   sets?: readonly number[];
-}
-
-/** A RawEntry refilled from a row, handed to buildEntry (which keeps none of it). */
-class RowView implements RawEntry {
-  name = 0;
-  type = 0;
-  urefs = 0;
-  object = 0;
-  status: RawReceiveStatus | undefined = undefined;
-  members: number[] | undefined = undefined;
-  kobject: { type: number; description?: string } | undefined = undefined;
-  kobjectTask: ProcessRef | undefined = undefined;
-  portState: 'alive' | 'dead' | 'in-transit' | undefined = undefined;
-  service: string | undefined = undefined;
-  receiver: (ProcessRef & { name?: number }) | undefined = undefined;
 }
 
 function truthy(v: boolean | number | undefined): boolean {
@@ -147,7 +132,7 @@ export class PortTable implements Iterable<PortEntry> {
   /** Row `i` as a PortEntry (a new record each call). RangeError outside 0..length-1. */
   entry(i: number): PortEntry {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`row ${i} is not in a table of ${this.length}`);
-    return this.#build(i, new RowView());
+    return this.#build(i, new RawEntryRecord());
   }
 
   /** The row of `name`, or -1 when the space had no such name. */
@@ -168,19 +153,19 @@ export class PortTable implements Iterable<PortEntry> {
 
   /** Every row as a PortEntry, in name order, built one at a time. */
   *[Symbol.iterator](): IterableIterator<PortEntry> {
-    const view = new RowView();
+    const view = new RawEntryRecord();
     for (let i = 0; i < this.length; i++) yield this.#build(i, view);
   }
 
   /** Every row as a PortEntry, in one array. */
   toArray(): PortEntry[] {
     const out = new Array<PortEntry>(this.length);
-    const view = new RowView();
+    const view = new RawEntryRecord();
     for (let i = 0; i < this.length; i++) out[i] = this.#build(i, view);
     return out;
   }
 
-  #build(i: number, x: RowView): PortEntry {
+  #build(i: number, x: RawEntryRecord): PortEntry {
     const bits = this.#bits[i]!;
     const type = this.types[i]!;
     const more = this.#extras.get(i);
