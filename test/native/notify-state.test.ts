@@ -92,15 +92,9 @@ describe('NativeApi libnotify token calls (stand-in addon)', () => {
       [() => api.notify_set_state(token, 0n), 'notify_set_state'],
       [() => api.notify_is_valid_token(token), 'notify_is_valid_token'],
     ] as const) {
-      let err: unknown;
-      try {
-        f();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(MachError);
-      expect((err as MachError).kr).toBe(C.KERN_NOT_SUPPORTED);
-      expect((err as MachError).message).toContain(call);
+      const err = thrownBy(f, MachError);
+      expect(err.kr).toBe(C.KERN_NOT_SUPPORTED);
+      expect(err.message).toContain(call);
     }
   });
 });

@@ -251,15 +251,9 @@ describe('routing to the native backend', () => {
       [() => notify_suspend(api, token), 'notify_suspend'],
       [() => notify_get_state(api, token), 'notify_get_state'],
     ] as const) {
-      let err: unknown;
-      try {
-        f();
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(MachError);
-      expect((err as MachError).kr).toBe(KERN_NOT_SUPPORTED);
-      expect((err as MachError).message).toContain(name);
+      const err = thrownBy(f, MachError);
+      expect(err.kr).toBe(KERN_NOT_SUPPORTED);
+      expect(err.message).toContain(name);
     }
     notify_set_state(api, token, 3n); // still bound
     notify_cancel(api, token);
