@@ -474,6 +474,10 @@ export const MPO_ENFORCE_REPLY_PORT_SEMANTICS = 0x2000;
 export const MPO_PROVISIONAL_REPLY_PORT = 0x4000;
 export const MPO_EXCEPTION_PORT = 0x8000;
 
+// mach_port_guard_with_flags flags (xnu:osfmk/mach/port.h)
+export const MPG_STRICT = 0x01;
+export const MPG_IMMOVABLE_RECEIVE = 0x02;
+
 // ---------------------------------------------------------------------------
 // Guard exception reasons (kGUARD_EXC_*, xnu:osfmk/mach/port.h)
 

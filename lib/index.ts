@@ -115,6 +115,14 @@ export const mach_port_destruct = bound('mach_port_destruct');
 export const mach_port_guard = bound('mach_port_guard');
 /** {@link MachApi.mach_port_unguard} on this process's task. */
 export const mach_port_unguard = bound('mach_port_unguard');
+/** {@link MachApi.mach_port_guard_with_flags} on this process's task. */
+export const mach_port_guard_with_flags = bound('mach_port_guard_with_flags');
+/** {@link MachApi.mach_port_swap_guard} on this process's task. */
+export const mach_port_swap_guard = bound('mach_port_swap_guard');
+/** {@link MachApi.mach_port_peek} on this process's task. */
+export const mach_port_peek = bound('mach_port_peek');
+/** {@link MachApi.mach_port_get_srights} on this process's task. */
+export const mach_port_get_srights = bound('mach_port_get_srights');
 /** {@link MachApi.mach_port_kobject} on this process's task. */
 export const mach_port_kobject = bound('mach_port_kobject');
 /** {@link MachApi.mach_msg} on this process's task. */

@@ -193,6 +193,32 @@ export interface mach_port_info_ext_t {
 /** What mach_port_get_attributes returns, by flavor. */
 export type PortAttributes = mach_port_limits_t | mach_port_status_t | mach_port_info_ext_t | { count: number } | number[];
 
+/**
+ * What mach_port_peek returns: its out-parameters, named as in C
+ * (`mach_port_peek(task, name, trailer_type, &seqno, &msg_size, &msg_id, trailer_info, &trailer_size)`).
+ */
+export interface PortPeekResult {
+  /** The sequence number of the message peeked at (the one it will be received with). */
+  seqno: number;
+  /**
+   * msgh_size as the kernel holds the message: its kernel representation, not the size a
+   * receive reports. For a 64-bit receiver that is the received size plus 8 (the kernel
+   * header holds pointers where the user header holds names) plus 4 per port descriptor
+   * (kernel descriptors are all 16 bytes, a user port descriptor 12).
+   */
+  msg_size: number;
+  /** msgh_id. */
+  msg_id: number;
+  /**
+   * The requested trailer elements, decoded as a received message's trailer (fields
+   * beyond `trailer_size` read as zero). `msgh_trailer_size` is the kernel's stored value,
+   * MACH_MSG_TRAILER_MINIMUM_SIZE (8): only a receive rewrites it to the requested size.
+   */
+  trailer: MachMsgTrailer;
+  /** The trailer size the kernel copied out (REQUESTED_TRAILER_SIZE of `trailer_type`: 8, 12, 20 or 52). */
+  trailer_size: number;
+}
+
 /** mach_port_options_t for mach_port_construct. */
 export interface mach_port_options_t {
   flags: number;
@@ -358,6 +384,32 @@ export interface MachApi {
   mach_port_guard(task: task_t, name: mach_port_name_t, guard: bigint, strict: boolean): void;
   /** Remove a receive right's guard, presenting it. */
   mach_port_unguard(task: task_t, name: mach_port_name_t, guard: bigint): void;
+  /**
+   * Guard a receive right with a 64-bit value and MPG_* flags: MPG_STRICT also forbids
+   * context changes and swapping the guard, MPG_IMMOVABLE_RECEIVE makes the receive right
+   * immovable for good (unguarding does not clear it). Other flag bits are ignored, as by
+   * XNU. The port's context must be 0 (else KERN_INVALID_ARGUMENT with a guard exception).
+   */
+  mach_port_guard_with_flags(task: task_t, name: mach_port_name_t, guard: bigint, flags: number): void;
+  /**
+   * Replace a guarded receive right's guard `old_guard` with `new_guard`. Refused with
+   * KERN_INVALID_ARGUMENT and a fatal guard exception when the port is not guarded
+   * (kGUARD_EXC_UNGUARDED), strictly guarded (kGUARD_EXC_SET_CONTEXT) or guarded with
+   * another value (kGUARD_EXC_INCORRECT_GUARD).
+   */
+  mach_port_swap_guard(task: task_t, name: mach_port_name_t, old_guard: bigint, new_guard: bigint): void;
+  /**
+   * Look at a queued message of a receive right without dequeuing it: the message whose
+   * sequence number is `seqno`, or with `seqno` 0 (the default) the first one. Only
+   * format-0 trailers up to MACH_RCV_TRAILER_AUDIT can be asked for in `trailer_type`
+   * (`MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) | MACH_RCV_TRAILER_ELEMENTS(e)`);
+   * a larger element count is KERN_INVALID_VALUE. No message at that sequence number (or
+   * an empty queue) is KERN_FAILURE; a name that is not a receive right KERN_INVALID_RIGHT
+   * (KERN_INVALID_NAME for a name that denotes nothing).
+   */
+  mach_port_peek(task: task_t, name: mach_port_name_t, trailer_type: number, seqno?: number): PortPeekResult;
+  /** The number of send rights in existence for a receive right's port (ip_srights: a space's send right counts once, however many user references it has). */
+  mach_port_get_srights(task: task_t, name: mach_port_name_t): number;
   /** IKOT_* type of the kernel object behind a right, and its (zero on release kernels) address. */
   mach_port_kobject(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint };
 

@@ -204,6 +204,45 @@ Napi::Value Unguard(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), kr);
 }
 
+Napi::Value GuardWithFlags(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_guard_with_flags(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"),
+                                                static_cast<mach_port_context_t>(ArgU64(info, 2, "guard")),
+                                                static_cast<uint64_t>(ArgU32(info, 3, "flags")));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+Napi::Value SwapGuard(const Napi::CallbackInfo &info) {
+  kern_return_t kr = mach_port_swap_guard(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"),
+                                          static_cast<mach_port_context_t>(ArgU64(info, 2, "old_guard")),
+                                          static_cast<mach_port_context_t>(ArgU64(info, 3, "new_guard")));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+// [kr, seqno, msg_size, msg_id, trailer bytes]. The trailer buffer is the largest trailer,
+// so the kernel's size check against it never fails for a trailer type it accepts.
+Napi::Value Peek(const Napi::CallbackInfo &info) {
+  mach_port_seqno_t seqno = ArgU32(info, 3, "seqno");
+  mach_msg_size_t size = 0;
+  mach_msg_id_t id = 0;
+  mach_msg_max_trailer_t trailer;
+  std::memset(&trailer, 0, sizeof trailer);
+  mach_msg_type_number_t trailerSize = sizeof trailer;
+  kern_return_t kr = mach_port_peek(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), ArgU32(info, 2, "trailer_type"), &seqno,
+                                    &size, &id, reinterpret_cast<mach_msg_trailer_info_t>(&trailer), &trailerSize);
+  Napi::Env env = info.Env();
+  if (kr != KERN_SUCCESS) return Result(env, kr);
+  if (trailerSize > sizeof trailer) trailerSize = sizeof trailer;
+  Napi::Uint8Array bytes = Napi::Uint8Array::New(env, trailerSize);
+  std::memcpy(bytes.Data(), &trailer, trailerSize);
+  return Result(env, kr, {Napi::Number::New(env, seqno), Napi::Number::New(env, size), Napi::Number::New(env, id), bytes});
+}
+
+Napi::Value GetSrights(const Napi::CallbackInfo &info) {
+  mach_port_rights_t srights = 0;
+  kern_return_t kr = mach_port_get_srights(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), &srights);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), srights)});
+}
+
 Napi::Value Kobject(const Napi::CallbackInfo &info) {
   natural_t type = 0;
   mach_vm_address_t addr = 0;
@@ -242,6 +281,10 @@ void RegisterPorts(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "mach_port_guard", Guard);
   Export(env, exports, "mach_port_unguard", Unguard);
   Export(env, exports, "mach_port_kobject", Kobject);
+  Export(env, exports, "mach_port_guard_with_flags", GuardWithFlags);
+  Export(env, exports, "mach_port_swap_guard", SwapGuard);
+  Export(env, exports, "mach_port_peek", Peek);
+  Export(env, exports, "mach_port_get_srights", GetSrights);
 }
 
 }  // namespace machport

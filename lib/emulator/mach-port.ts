@@ -77,6 +77,8 @@ import {
   MPO_QLIMIT,
   MPO_REPLY_PORT,
   MPO_SERVICE_PORT,
+  MPG_IMMOVABLE_RECEIVE,
+  MPG_STRICT,
   MPO_STRICT,
   MPO_TEMPOWNER,
   MPO_TG_BLOCK_TRACKING,
@@ -577,6 +579,17 @@ export function portSetSeqno(space: Space, name: number, seqno: number): number 
   return KERN_SUCCESS;
 }
 
+/**
+ * mach_port_get_srights: the port's send rights in existence (ip_srights). No
+ * MACH_PORT_VALID check and no guard: a null or dead name is KERN_INVALID_NAME from the
+ * translation (xnu:osfmk/ipc/mach_debug.c:mach_port_get_srights).
+ */
+export function portGetSrights(space: Space, name: number): KrValue<number> {
+  const port = translateReceive(space, name);
+  if (typeof port === 'number') return fail(port, 0);
+  return ok(port.srights);
+}
+
 /** mach_port_get_context: a strictly guarded port reads as 0. */
 export function portGetContext(space: Space, name: number): KrValue<bigint> {
   if (!MACH_PORT_VALID(name)) return fail(KERN_INVALID_RIGHT, 0n);
@@ -676,6 +689,44 @@ export function portGuard(space: Space, name: number, guard: bigint, strict: boo
   const port = guardTarget(space, name);
   if (typeof port === 'number') return port;
   return guardLocked(space, name, port, guard, strict, false);
+}
+
+/**
+ * mach_port_guard_with_flags: mach_port_guard with MPG_* flags, MPG_STRICT and
+ * MPG_IMMOVABLE_RECEIVE; other bits are ignored (xnu:osfmk/ipc/mach_port.c:
+ * mach_port_guard_with_flags, mach_port_guard_locked).
+ */
+export function portGuardWithFlags(space: Space, name: number, guard: bigint, flags: number): number {
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_NAME;
+  const port = guardTarget(space, name);
+  if (typeof port === 'number') return port;
+  return guardLocked(space, name, port, guard, (flags & MPG_STRICT) !== 0, (flags & MPG_IMMOVABLE_RECEIVE) !== 0);
+}
+
+/**
+ * mach_port_swap_guard: a guarded, not strictly guarded port whose guard is `oldGuard`
+ * takes `newGuard`. The checks go in XNU's order, each failure KERN_INVALID_ARGUMENT with
+ * its guard: not guarded (UNGUARDED), strict (SET_CONTEXT, whatever `oldGuard` is), wrong
+ * guard (INCORRECT_GUARD) (xnu:osfmk/ipc/mach_port.c:mach_port_swap_guard).
+ */
+export function portSwapGuard(space: Space, name: number, oldGuard: bigint, newGuard: bigint): number {
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_NAME;
+  const port = guardTarget(space, name);
+  if (typeof port === 'number') return port;
+  if (!port.guarded) {
+    raiseGuard(space.kernel, name, kGUARD_EXC_UNGUARDED);
+    return KERN_INVALID_ARGUMENT;
+  }
+  if (port.strictGuard) {
+    raiseGuard(space.kernel, name, kGUARD_EXC_SET_CONTEXT);
+    return KERN_INVALID_ARGUMENT;
+  }
+  if (port.context !== oldGuard) {
+    raiseGuard(space.kernel, name, kGUARD_EXC_INCORRECT_GUARD);
+    return KERN_INVALID_ARGUMENT;
+  }
+  port.context = newGuard;
+  return KERN_SUCCESS;
 }
 
 /** mach_port_unguard: fatal UNGUARDED / INCORRECT_GUARD guards on misuse. */

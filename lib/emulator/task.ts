@@ -67,6 +67,7 @@ import type {
   MachMessage,
   MachMsgControl,
   PortAttributes,
+  PortPeekResult,
   ReceivedMessage,
   TaskInfoResult,
 } from '../types.js';
@@ -90,7 +91,9 @@ import {
   portGetContext,
   portGetRefs,
   portGetSetStatus,
+  portGetSrights,
   portGuard,
+  portGuardWithFlags,
   portInsertMember,
   portInsertRight,
   portKobject,
@@ -102,9 +105,11 @@ import {
   portSetContext,
   portSetMscount,
   portSetSeqno,
+  portSwapGuard,
   portType,
   portUnguard,
 } from './mach-port.js';
+import { portPeek } from './peek.js';
 import { copyinType, objectCopyin, objectCopyout, objectDestroy, objectInsertSendRight } from './object.js';
 import { IP_DEAD, IP_VALID, type Port, type PortRef } from './port.js';
 import { CopyinResult, rightCheck, rightTerminate } from './right.js';
@@ -630,6 +635,36 @@ export class EmulatedTask implements MachApi {
     const n = u32(name, 'name');
     const g = context64(guard, 'guard');
     this.run('mach_port_unguard', task, !FROM_USER, (space) => portUnguard(space, n, g));
+  }
+
+  /** mach_port_guard_with_flags: mach_port_guard with MPG_STRICT / MPG_IMMOVABLE_RECEIVE flags. */
+  mach_port_guard_with_flags(task: number, name: number, guard: bigint, flags: number): void {
+    const n = u32(name, 'name');
+    const g = context64(guard, 'guard');
+    const f = u32(flags, 'flags');
+    this.run('mach_port_guard_with_flags', task, !FROM_USER, (space) => portGuardWithFlags(space, n, g, f));
+  }
+
+  /** mach_port_swap_guard. */
+  mach_port_swap_guard(task: number, name: number, old_guard: bigint, new_guard: bigint): void {
+    const n = u32(name, 'name');
+    const o = context64(old_guard, 'old_guard');
+    const g = context64(new_guard, 'new_guard');
+    this.run('mach_port_swap_guard', task, !FROM_USER, (space) => portSwapGuard(space, n, o, g));
+  }
+
+  /** mach_port_peek: a queued message's seqno, size, id and trailer, the queue left as it is. */
+  mach_port_peek(task: number, name: number, trailer_type: number, seqno = 0): PortPeekResult {
+    const n = u32(name, 'name');
+    const t = u32(trailer_type, 'trailer_type');
+    const s = u32(seqno, 'seqno');
+    return this.value('mach_port_peek', task, !FROM_USER, (space) => portPeek(space, n, t, s)) as PortPeekResult;
+  }
+
+  /** mach_port_get_srights: the send rights in existence for a receive right's port. */
+  mach_port_get_srights(task: number, name: number): number {
+    const n = u32(name, 'name');
+    return this.value('mach_port_get_srights', task, !FROM_USER, (space) => portGetSrights(space, n));
   }
 
   /** mach_port_kobject: the IKOT_* type of the kernel object behind a right (address 0). */

@@ -85,8 +85,8 @@ export const MSG_FLAG = {
   ABORTED: 0x02,
 } as const;
 
-/** The MachApi calls a remote task forwards as CALL frames, in protocol order. */
-export const MACH_API_CALLS = [
+/** The first MachApi calls of the protocol, method ids 0 … 32. */
+const FIRST_MACH_API_CALLS = [
   'mach_host_self',
   'mach_port_allocate',
   'mach_port_allocate_name',
@@ -122,13 +122,19 @@ export const MACH_API_CALLS = [
   'task_info',
 ] as const;
 
+/** MachApi calls added after the kernel host's own methods, appended from method id 37. */
+const LATER_MACH_API_CALLS = ['mach_port_guard_with_flags', 'mach_port_swap_guard', 'mach_port_peek', 'mach_port_get_srights'] as const;
+
+/** The MachApi calls a remote task forwards as CALL frames, in protocol order. */
+export const MACH_API_CALLS = [...FIRST_MACH_API_CALLS, ...LATER_MACH_API_CALLS] as const;
+
 /**
  * The synchronous calls, by method id (the CALL frame's first payload byte). The order
  * is part of the protocol: the MachApi calls, then the kernel host's own. New methods
  * are only ever appended (a kernel that predates one answers it with a `Protocol`
  * ERROR, "unknown method id", and the session goes on).
  */
-export const METHODS = [...MACH_API_CALLS, 'spaceInfo', 'kernelCall', 'inspect', 'kernelSend'] as const;
+export const METHODS = [...FIRST_MACH_API_CALLS, 'spaceInfo', 'kernelCall', 'inspect', 'kernelSend', ...LATER_MACH_API_CALLS] as const;
 
 /** A method name of {@link METHODS}. */
 export type MethodName = (typeof METHODS)[number];

@@ -47,6 +47,13 @@ export interface NativeAddon {
   mach_port_guard(task: number, name: number, guard: bigint, strict: boolean): Kr;
   mach_port_unguard(task: number, name: number, guard: bigint): Kr;
   mach_port_kobject(task: number, name: number): [Kr, number, bigint];
+  // Optional: an addon built before these bindings loads all the same (NativeApi then
+  // throws MachError KERN_NOT_SUPPORTED for them).
+  mach_port_guard_with_flags?(task: number, name: number, guard: bigint, flags: number): Kr;
+  mach_port_swap_guard?(task: number, name: number, old_guard: bigint, new_guard: bigint): Kr;
+  /** [kr, seqno, msg_size, msg_id, the trailer's bytes as the kernel copied them out]. */
+  mach_port_peek?(task: number, name: number, trailer_type: number, seqno: number): [Kr, number?, number?, number?, Uint8Array?];
+  mach_port_get_srights?(task: number, name: number): [Kr, number];
 
   // messages.cc
   msg_send(bytes: Uint8Array, size: number, option: number, timeout: number, patchOffsets: Uint32Array, patchData: ArrayBufferView[]): Kr;

@@ -25,10 +25,12 @@ import type {
   MachMessage,
   MachMsgControl,
   PortAttributes,
+  PortPeekResult,
   ReceivedMessage,
   task_t,
   TaskInfoResult,
 } from '../types.js';
+import { decodeTrailer, type TrailerSize } from '../message/trailer.js';
 import type { NativeAddon } from './addon.js';
 import { GuardChecks, ipcPolicyIsHardened, policyFromBehavior, type GuardPolicy, type PortProbe, type SentNames } from './guards.js';
 import { ReceiveBuffer, receiveMessage, sendMessage, type MsgContext } from './mach-msg.js';
@@ -82,6 +84,18 @@ export function serviceName(v: unknown, call: string): string {
   }
   return v;
 }
+
+/** The addon bindings a build from before they existed lacks (NativeAddon marks them optional). */
+type OptionalBinding =
+  | 'notify_suspend'
+  | 'notify_resume'
+  | 'notify_get_state'
+  | 'notify_set_state'
+  | 'notify_is_valid_token'
+  | 'mach_port_guard_with_flags'
+  | 'mach_port_swap_guard'
+  | 'mach_port_peek'
+  | 'mach_port_get_srights';
 
 /** The bench hook's limits (native/bench.cc checks the same). */
 const BENCH_MAX_ITERATIONS = 10_000_000;
@@ -393,6 +407,48 @@ export class NativeApi implements MachApi {
     this.guards.strictGuards.delete(this.strictKey(t, n));
   }
 
+  mach_port_guard_with_flags(task: task_t, name: mach_port_name_t, guard: bigint, flags: number): void {
+    const t = u32(task, 'task');
+    const n = u32(name, 'name');
+    const g = u64(guard, 'guard');
+    const f = u32(flags, 'flags');
+    const call = this.optionalCall('mach_port_guard_with_flags');
+    this.guards.guard(t, n, 'mach_port_guard_with_flags');
+    check(call.call(this.addon, t, n, g, f), 'mach_port_guard_with_flags');
+    if ((f & C.MPG_STRICT) !== 0) this.guards.strictGuards.set(this.strictKey(t, n), g);
+  }
+
+  mach_port_swap_guard(task: task_t, name: mach_port_name_t, old_guard: bigint, new_guard: bigint): void {
+    const t = u32(task, 'task');
+    const n = u32(name, 'name');
+    const o = u64(old_guard, 'old_guard');
+    const g = u64(new_guard, 'new_guard');
+    const call = this.optionalCall('mach_port_swap_guard');
+    this.guards.swapGuard(t, n, o);
+    check(call.call(this.addon, t, n, o, g), 'mach_port_swap_guard');
+  }
+
+  mach_port_peek(task: task_t, name: mach_port_name_t, trailer_type: number, seqno = 0): PortPeekResult {
+    const t = u32(task, 'task');
+    const n = u32(name, 'name');
+    const type = u32(trailer_type, 'trailer_type');
+    const s = u32(seqno, 'seqno');
+    const call = this.optionalCall('mach_port_peek');
+    this.guards.peek(t, n, type);
+    const [kr, peeked, size, id, bytes] = call.call(this.addon, t, n, type, s);
+    check(kr, 'mach_port_peek');
+    const trailerSize = bytes!.byteLength as TrailerSize;
+    return { seqno: peeked! >>> 0, msg_size: size! >>> 0, msg_id: id! | 0, trailer: decodeTrailer(bytes!, 0, trailerSize), trailer_size: trailerSize };
+  }
+
+  mach_port_get_srights(task: task_t, name: mach_port_name_t): number {
+    const t = u32(task, 'task');
+    const n = u32(name, 'name');
+    const [kr, srights] = this.optionalCall('mach_port_get_srights').call(this.addon, t, n);
+    check(kr, 'mach_port_get_srights');
+    return srights >>> 0;
+  }
+
   mach_port_kobject(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint } {
     const [kr, type, addr] = this.addon.mach_port_kobject(u32(task, 'task'), u32(name, 'name'));
     check(kr, 'mach_port_kobject');
@@ -530,19 +586,19 @@ export class NativeApi implements MachApi {
 
   /** notify_suspend: hold the token's notifications (calls nest); posts meanwhile become one on the last resume. */
   notify_suspend(token: number): void {
-    const status = this.notifyCall('notify_suspend').call(this.addon, i32(token, 'token'));
+    const status = this.optionalCall('notify_suspend').call(this.addon, i32(token, 'token'));
     if (status !== 0) throw new NotifyError(status, 'notify_suspend');
   }
 
   /** notify_resume: undo one notify_suspend; the last one delivers a single notification if any post was held. */
   notify_resume(token: number): void {
-    const status = this.notifyCall('notify_resume').call(this.addon, i32(token, 'token'));
+    const status = this.optionalCall('notify_resume').call(this.addon, i32(token, 'token'));
     if (status !== 0) throw new NotifyError(status, 'notify_resume');
   }
 
   /** notify_get_state: the token's name's uint64_t state (0 until set), as a bigint. */
   notify_get_state(token: number): bigint {
-    const [status, state] = this.notifyCall('notify_get_state').call(this.addon, i32(token, 'token'));
+    const [status, state] = this.optionalCall('notify_get_state').call(this.addon, i32(token, 'token'));
     if (status !== 0) throw new NotifyError(status, 'notify_get_state');
     return BigInt.asUintN(64, state);
   }
@@ -550,19 +606,17 @@ export class NativeApi implements MachApi {
   /** notify_set_state: set the token's name's uint64_t state (does not post; needs write access). */
   notify_set_state(token: number, state: bigint): void {
     const t = i32(token, 'token');
-    const status = this.notifyCall('notify_set_state').call(this.addon, t, u64(state, 'state'));
+    const status = this.optionalCall('notify_set_state').call(this.addon, t, u64(state, 'state'));
     if (status !== 0) throw new NotifyError(status, 'notify_set_state');
   }
 
   /** notify_is_valid_token: whether `token` is a live registration of this process. */
   notify_is_valid_token(token: number): boolean {
-    return this.notifyCall('notify_is_valid_token').call(this.addon, i32(token, 'token'));
+    return this.optionalCall('notify_is_valid_token').call(this.addon, i32(token, 'token'));
   }
 
-  /** One of the addon's optional libnotify bindings, or MachError KERN_NOT_SUPPORTED when the loaded addon predates it. */
-  private notifyCall<K extends 'notify_suspend' | 'notify_resume' | 'notify_get_state' | 'notify_set_state' | 'notify_is_valid_token'>(
-    name: K,
-  ): NonNullable<NativeAddon[K]> {
+  /** One of the addon's optional bindings, or MachError KERN_NOT_SUPPORTED when the loaded addon predates it. */
+  private optionalCall<K extends OptionalBinding>(name: K): NonNullable<NativeAddon[K]> {
     const f = this.addon[name];
     if (typeof f !== 'function') throw new MachError(C.KERN_NOT_SUPPORTED, `${name}: the loaded addon has no ${name} (built before the binding existed; rebuild it)`);
     return f as NonNullable<NativeAddon[K]>;

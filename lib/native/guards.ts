@@ -14,7 +14,8 @@
  * would not be fatal, the call goes ahead and the kernel's return code is reported as
  * usual. The rules follow xnu-11417 (macOS 15): osfmk/ipc/mach_port.c (mach_port_destroy,
  * mach_port_deallocate_kernel, mach_port_mod_refs, mach_port_set_context,
- * mach_port_request_notification, mach_port_guard/unguard/destruct), ipc_right.c
+ * mach_port_request_notification, mach_port_guard/unguard/destruct, mach_port_guard_with_flags,
+ * mach_port_swap_guard, mach_port_peek), ipc_right.c
  * (ipc_right_dealloc, ipc_right_delta, ipc_right_destruct, ipc_right_copyin,
  * ipc_right_copyin_check_reply), ipc_object.c (ipc_object_translate_port_pset),
  * ipc_mqueue.c (ipc_mqueue_copyin), ipc_kmsg.c (header and descriptor copy-in) and
@@ -266,9 +267,8 @@ export class GuardChecks {
     return true;
   }
 
-  /** mach_port_guard: only a receive right without a context can be guarded. */
-  guard(task: number, name: number): void {
-    const call = 'mach_port_guard';
+  /** mach_port_guard and mach_port_guard_with_flags: only a receive right without a context can be guarded (xnu: mach_port_guard_locked). */
+  guard(task: number, name: number, call: 'mach_port_guard' | 'mach_port_guard_with_flags' = 'mach_port_guard'): void {
     if (!valid(name) || !this.receiveRightOrGuard(task, name, call)) return;
     const g = this.isGuarded(task, name);
     const context = g.strict ? undefined : this.probe.context(task, name);
@@ -282,6 +282,31 @@ export class GuardChecks {
     const g = this.isGuarded(task, name);
     if (!g.guarded) return this.raise(C.KERN_INVALID_ARGUMENT, C.kGUARD_EXC_UNGUARDED, name, call);
     if (this.guardValue(task, name, g.strict) !== guard) this.raise(C.KERN_INVALID_ARGUMENT, C.kGUARD_EXC_INCORRECT_GUARD, name, call);
+  }
+
+  /**
+   * mach_port_swap_guard: the port must be guarded, not strictly (whatever the guard
+   * given), and with exactly `oldGuard`, checked in that order (xnu: mach_port_swap_guard).
+   */
+  swapGuard(task: number, name: number, oldGuard: bigint): void {
+    const call = 'mach_port_swap_guard';
+    if (!valid(name) || !this.receiveRightOrGuard(task, name, call)) return;
+    const g = this.isGuarded(task, name);
+    if (!g.guarded) return this.raise(C.KERN_INVALID_ARGUMENT, C.kGUARD_EXC_UNGUARDED, name, call);
+    if (g.strict) return this.raise(C.KERN_INVALID_ARGUMENT, C.kGUARD_EXC_SET_CONTEXT, name, call);
+    if (this.probe.context(task, name) !== oldGuard) this.raise(C.KERN_INVALID_ARGUMENT, C.kGUARD_EXC_INCORRECT_GUARD, name, call);
+  }
+
+  /**
+   * mach_port_peek (xnu: mach_port_peek): a trailer past MACH_RCV_TRAILER_AUDIT is an
+   * INVALID_VALUE guard, then a name that is not a receive right INVALID_NAME /
+   * INVALID_RIGHT. All three are optional guards: nothing to probe unless they are fatal.
+   */
+  peek(task: number, name: number, trailerType: number): void {
+    const call = 'mach_port_peek';
+    if (this.policy !== 'hardened' || !valid(name)) return;
+    if (C.GET_RCV_ELEMENTS(trailerType) > C.MACH_RCV_TRAILER_AUDIT) return this.raise(C.KERN_INVALID_VALUE, C.kGUARD_EXC_INVALID_VALUE, name, call);
+    this.receiveRightOrGuard(task, name, call);
   }
 
   /** mach_port_destruct (xnu: ipc_right_destruct). */

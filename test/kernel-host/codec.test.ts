@@ -200,8 +200,14 @@ describe('kernel-host frames', () => {
   });
 
   it('the kernel host’s own methods are appended after the MachApi calls, in order (kernelSend is 36)', () => {
-    expect(METHODS.slice(33)).toEqual(['spaceInfo', 'kernelCall', 'inspect', 'kernelSend']);
+    expect(METHODS.slice(33, 37)).toEqual(['spaceInfo', 'kernelCall', 'inspect', 'kernelSend']);
     expect(METHOD_ID.kernelSend).toBe(36);
+  });
+
+  it('MachApi calls added later are appended after kernelSend, keeping every earlier id', () => {
+    expect(METHODS.slice(37)).toEqual(['mach_port_guard_with_flags', 'mach_port_swap_guard', 'mach_port_peek', 'mach_port_get_srights']);
+    expect(METHOD_ID.mach_port_kobject).toBe(26);
+    expect(METHOD_ID.task_info).toBe(32);
   });
 });
 
