@@ -150,6 +150,89 @@ suite('construct, guards and guard exceptions', () => {
   );
 
   conformance(
+    'mach_port_guard_with_flags: flags 0 guards, MPG_STRICT guards strictly (get_context reads 0), MPG_IMMOVABLE_RECEIVE adds the immovable flag; unknown flag bits are ignored',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_guard_with_flags, mach_port_guard_locked; mach_port_get_status_helper',
+    ({ api, task }) => {
+      const p = port(api);
+      api.mach_port_guard_with_flags(task, p, 0x31n, 0);
+      expect(status(api, p).mps_flags).toBe(C.MACH_PORT_STATUS_FLAG_GUARDED);
+      expect(api.mach_port_get_context(task, p)).toBe(0x31n);
+      api.mach_port_unguard(task, p, 0x31n);
+      api.mach_port_guard_with_flags(task, p, 0x32n, C.MPG_STRICT | 0x100);
+      expect(status(api, p).mps_flags).toBe(C.MACH_PORT_STATUS_FLAG_GUARDED | C.MACH_PORT_STATUS_FLAG_STRICT_GUARD);
+      expect(api.mach_port_get_context(task, p)).toBe(0n);
+      api.mach_port_unguard(task, p, 0x32n);
+      expect(status(api, p).mps_flags).toBe(0);
+      const i = port(api);
+      api.mach_port_guard_with_flags(task, i, 0x33n, C.MPG_IMMOVABLE_RECEIVE);
+      expect(status(api, i).mps_flags).toBe(C.MACH_PORT_STATUS_FLAG_GUARDED | C.MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
+      api.mach_port_destruct(task, i, 0, 0x33n);
+      expect(isGone(api, i)).toBe(true);
+    },
+  );
+
+  conformance(
+    'mach_port_guard_with_flags errors: a port with a context or a guard → KERN_INVALID_ARGUMENT; NULL / unknown → KERN_INVALID_NAME; a send-once or port set → KERN_INVALID_RIGHT',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_guard_with_flags (!MACH_PORT_VALID → KERN_INVALID_NAME), mach_port_guard_locked (ip_context → KERN_INVALID_ARGUMENT)',
+    ({ api, task }) => {
+      const q = port(api);
+      api.mach_port_set_context(task, q, 5n);
+      expectMachError(() => api.mach_port_guard_with_flags(task, q, 6n, C.MPG_STRICT), 'KERN_INVALID_ARGUMENT');
+      expect(status(api, q).mps_flags).toBe(0);
+      const g = api.mach_port_construct(task, { flags: C.MPO_CONTEXT_AS_GUARD }, 0x34n);
+      expectMachError(() => api.mach_port_guard_with_flags(task, g, 0x35n, 0), 'KERN_INVALID_ARGUMENT');
+      expect(api.mach_port_get_context(task, g)).toBe(0x34n);
+      expectMachError(() => api.mach_port_guard_with_flags(task, C.MACH_PORT_NULL, 1n, 0), 'KERN_INVALID_NAME');
+      expectMachError(() => api.mach_port_guard_with_flags(task, unusedName(api), 1n, 0), 'KERN_INVALID_NAME');
+      expectMachError(() => api.mach_port_guard_with_flags(task, sendOnce(api, port(api)), 1n, 0), 'KERN_INVALID_RIGHT');
+      expectMachError(() => api.mach_port_guard_with_flags(task, portSet(api), 1n, 0), 'KERN_INVALID_RIGHT');
+      api.mach_port_destruct(task, g, 0, 0x34n);
+    },
+  );
+
+  conformance(
+    'mach_port_swap_guard replaces a non-strict guard presented correctly: the new guard is the context, unguard and destruct take it',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_swap_guard',
+    ({ api, task }) => {
+      const p = port(api);
+      api.mach_port_guard(task, p, 0x40n, false);
+      api.mach_port_swap_guard(task, p, 0x40n, 0x41n);
+      expect(api.mach_port_get_context(task, p)).toBe(0x41n);
+      expect(status(api, p).mps_flags).toBe(C.MACH_PORT_STATUS_FLAG_GUARDED);
+      api.mach_port_unguard(task, p, 0x41n);
+      const c = api.mach_port_construct(task, { flags: C.MPO_CONTEXT_AS_GUARD }, 0x42n);
+      api.mach_port_swap_guard(task, c, 0x42n, 0n);
+      api.mach_port_swap_guard(task, c, 0n, 0x43n);
+      api.mach_port_destruct(task, c, 0, 0x43n);
+      expect(isGone(api, c)).toBe(true);
+    },
+  );
+
+  conformance(
+    'mach_port_swap_guard name errors: NULL / unknown → KERN_INVALID_NAME; a send-once or port set → KERN_INVALID_RIGHT',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_swap_guard (ipc_port_translate_receive)',
+    ({ api, task }) => {
+      expectMachError(() => api.mach_port_swap_guard(task, C.MACH_PORT_NULL, 1n, 2n), 'KERN_INVALID_NAME');
+      expectMachError(() => api.mach_port_swap_guard(task, unusedName(api), 1n, 2n), 'KERN_INVALID_NAME');
+      expectMachError(() => api.mach_port_swap_guard(task, sendOnce(api, port(api)), 1n, 2n), 'KERN_INVALID_RIGHT');
+      expectMachError(() => api.mach_port_swap_guard(task, portSet(api), 1n, 2n), 'KERN_INVALID_RIGHT');
+    },
+  );
+
+  conformance(
+    'guard_with_flags / swap_guard: wrong JS types throw TypeError',
+    'machport contract (spec: “Arguments of the wrong JS type throw TypeError”)',
+    ({ api, task }) => {
+      const bad = api as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const p = port(api);
+      expect(() => bad.mach_port_guard_with_flags!(task, p, 1n, 'strict')).toThrow(TypeError);
+      expect(() => bad.mach_port_guard_with_flags!(task, p, 'guard', 0)).toThrow(TypeError);
+      expect(() => bad.mach_port_swap_guard!(task, p, 1n, null)).toThrow(TypeError);
+      expect(status(api, p).mps_flags).toBe(0);
+    },
+  );
+
+  conformance(
     'optional guard exceptions are not fatal for a third-party process: deallocating an unknown name is a plain MachError KERN_INVALID_NAME',
     'xnu:osfmk/ipc/ipc_policy.c:mach_port_guard_exception (fatal only ≤ MAX_FATAL or with TASK_EXC_GUARD_MP_FATAL); kern/task.c:task_set_exc_guard_ctrl_port_default (third party: default >> 8)',
     ({ api, task }) => {
@@ -205,6 +288,35 @@ suite('construct, guards and guard exceptions', () => {
       api.mach_port_guard(task, p, 2n, false);
       expectGuard(() => api.mach_port_unguard(task, p, 3n), 'kGUARD_EXC_INCORRECT_GUARD', 'KERN_INVALID_ARGUMENT');
       expect(status(api, p).mps_flags).toBe(C.MACH_PORT_STATUS_FLAG_GUARDED);
+    },
+    FATAL,
+  );
+
+  conformance(
+    'mach_port_swap_guard of an unguarded port → fatal kGUARD_EXC_UNGUARDED; of a strictly guarded one → fatal kGUARD_EXC_SET_CONTEXT even with the right guard; with the wrong guard → fatal kGUARD_EXC_INCORRECT_GUARD (KERN_INVALID_ARGUMENT)',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_swap_guard (!ip_guarded, then ip_strict_guard, then ip_context != old_guard)',
+    ({ api, task }) => {
+      const p = port(api);
+      expectGuard(() => api.mach_port_swap_guard(task, p, 0n, 1n), 'kGUARD_EXC_UNGUARDED', 'KERN_INVALID_ARGUMENT');
+      const s = api.mach_port_construct(task, { flags: C.MPO_CONTEXT_AS_GUARD | C.MPO_STRICT }, 0x50n);
+      expectGuard(() => api.mach_port_swap_guard(task, s, 0x50n, 0x51n), 'kGUARD_EXC_SET_CONTEXT', 'KERN_INVALID_ARGUMENT');
+      api.mach_port_guard(task, p, 0x52n, false);
+      expectGuard(() => api.mach_port_swap_guard(task, p, 0x53n, 0x54n), 'kGUARD_EXC_INCORRECT_GUARD', 'KERN_INVALID_ARGUMENT');
+      expect(api.mach_port_get_context(task, p)).toBe(0x52n);
+    },
+    FATAL,
+  );
+
+  conformance(
+    'the immovable bit of mach_port_guard_with_flags(MPG_IMMOVABLE_RECEIVE) is sticky: after unguard, RECEIVE_STATUS no longer shows it, but moving the receive right still raises a fatal kGUARD_EXC_IMMOVABLE',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_guard_locked, mach_port_unguard_locked ("Don\'t clear the ip_immovable_receive bit"), mach_port_get_status_helper (flag only while guarded); ipc_right.c:ipc_right_copyin',
+    ({ api, task }) => {
+      const p = port(api);
+      api.mach_port_guard_with_flags(task, p, 0x60n, C.MPG_IMMOVABLE_RECEIVE);
+      api.mach_port_unguard(task, p, 0x60n);
+      expect(status(api, p).mps_flags).toBe(0);
+      expectGuard(() => api.mach_port_insert_right(task, unusedName(api), p, C.MACH_MSG_TYPE_MOVE_RECEIVE), 'kGUARD_EXC_IMMOVABLE', 'KERN_INVALID_CAPABILITY');
+      expect(typeOf(api, p)).toBe(C.MACH_PORT_TYPE_RECEIVE);
     },
     FATAL,
   );
