@@ -229,6 +229,47 @@ export class FakeKernel {
         p.flags &= ~(C.MACH_PORT_STATUS_FLAG_GUARDED | C.MACH_PORT_STATUS_FLAG_STRICT_GUARD);
         return 0;
       },
+      mach_port_guard_with_flags(task, name, guard, flags) {
+        k.log('mach_port_guard_with_flags', task, name, guard, flags);
+        const p = k.ports.get(name)!;
+        p.context = guard;
+        p.flags |= C.MACH_PORT_STATUS_FLAG_GUARDED;
+        if ((flags & C.MPG_STRICT) !== 0) p.flags |= C.MACH_PORT_STATUS_FLAG_STRICT_GUARD;
+        if ((flags & C.MPG_IMMOVABLE_RECEIVE) !== 0) p.flags |= C.MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE;
+        return 0;
+      },
+      mach_port_swap_guard(task, name, oldGuard, newGuard) {
+        k.log('mach_port_swap_guard', task, name, oldGuard, newGuard);
+        k.ports.get(name)!.context = newGuard;
+        return 0;
+      },
+      // The queue's messages by index from seqno 0; the trailer as the kernel stores it
+      // (size 8), with a sender token {501, 20} and audit pid 4242, cut to the requested size.
+      mach_port_peek(task, name, trailerType, seqno) {
+        k.log('mach_port_peek', task, name, trailerType, seqno);
+        const p = k.ports.get(name);
+        if (!p) return [C.KERN_INVALID_NAME];
+        if ((p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT];
+        if (C.GET_RCV_ELEMENTS(trailerType) > C.MACH_RCV_TRAILER_AUDIT) return [C.KERN_INVALID_VALUE];
+        const msg = p.queue[seqno];
+        if (msg === undefined) return [C.KERN_FAILURE];
+        const size = C.REQUESTED_TRAILER_SIZE(trailerType);
+        const full = new DataView(new ArrayBuffer(52));
+        full.setUint32(4, 8, true);
+        full.setUint32(8, seqno, true);
+        full.setUint32(12, 501, true);
+        full.setUint32(16, 20, true);
+        full.setUint32(40, 4242, true);
+        const id = new DataView(msg.buffer, msg.byteOffset).getInt32(20, true);
+        return [0, seqno, msg.byteLength + 8, id, new Uint8Array(full.buffer, 0, size).slice()];
+      },
+      mach_port_get_srights(task, name) {
+        k.log('mach_port_get_srights', task, name);
+        const p = k.ports.get(name);
+        if (!p) return [C.KERN_INVALID_NAME, 0];
+        if ((p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT, 0];
+        return [0, p.sendRefs > 0 ? 1 : 0];
+      },
       mach_port_kobject(task, name) {
         k.probes.push('mach_port_kobject');
         const p = k.ports.get(name);
