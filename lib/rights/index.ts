@@ -15,7 +15,7 @@ export type { CarriedKind, CarriedRight } from './message.js';
 export { PortTransfer, portTransfer } from './transfer.js';
 export { composeMessage } from './send.js';
 export type { BytesLike, OolRegion, OutgoingMessage, SendOptions } from './send.js';
-export type { IterateOptions, ReceiveOptions, TrailerKind } from './receive.js';
+export type { IterateOptions, PeekOptions, PeekTrailerKind, ReceiveOptions, TrailerKind } from './receive.js';
 export type { DeadNameEvent, NoSendersEvent } from './notify.js';
 export { LEAK_WARNING_CODE } from './internal.js';
 export type { RightKind, RightOptions, RightState } from './internal.js';

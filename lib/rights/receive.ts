@@ -54,6 +54,41 @@ export interface ReceiveOptions {
   maxSize?: number;
 }
 
+/** The trailers a peek can read: mach_port_peek refuses any past the audit trailer. */
+export type PeekTrailerKind = Exclude<TrailerKind, 'ctx' | 'av'>;
+
+const PEEK_TRAILERS: Record<PeekTrailerKind, number> = {
+  null: MACH_RCV_TRAILER_NULL,
+  seqno: MACH_RCV_TRAILER_SEQNO,
+  sender: MACH_RCV_TRAILER_SENDER,
+  audit: MACH_RCV_TRAILER_AUDIT,
+};
+
+/** Options of {@link ReceiveRight.peek}. */
+export interface PeekOptions {
+  /**
+   * The sequence number of the message to look at. 0 (the default) is the first queued
+   * message, whatever its sequence number.
+   */
+  seqno?: number;
+  /**
+   * The trailer to read (default `'audit'`). `'ctx'` and `'av'` are refused: the kernel
+   * does not let a peek read past the audit trailer.
+   */
+  trailer?: PeekTrailerKind;
+}
+
+/** The trailer_type and seqno arguments of mach_port_peek for `opts`. */
+export function peekArgs(where: string, opts: PeekOptions): { trailerType: number; seqno: number } {
+  optionsOf(where, opts);
+  const trailer = opts.trailer ?? 'audit';
+  const elements = typeof trailer === 'string' && Object.hasOwn(PEEK_TRAILERS, trailer) ? PEEK_TRAILERS[trailer] : undefined;
+  if (elements === undefined) throw new TypeError(`${where}: trailer must be one of ${Object.keys(PEEK_TRAILERS).join(', ')}`);
+  const seqno = opts.seqno ?? 0;
+  if (!Number.isInteger(seqno) || seqno < 0 || seqno > 0xffffffff) throw new TypeError(`${where}: seqno must be an integer from 0 to 2^32 - 1`);
+  return { trailerType: MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) | MACH_RCV_TRAILER_ELEMENTS(elements), seqno };
+}
+
 /** Options of async iteration: as a receive, without the per-message timeout. */
 export type IterateOptions = Omit<ReceiveOptions, 'timeout'>;
 

@@ -25,15 +25,16 @@ import {
   MACH_PORT_TYPE_SEND,
   MACH_PORT_TYPE_SEND_ONCE,
   MIG_SERVER_DIED,
+  KERN_FAILURE,
   KERN_INVALID_RIGHT,
 } from '../constants.js';
 import { MachError } from '../errors.js';
-import type { MachApi, MachMessage, mach_port_limits_t, mach_port_status_t } from '../types.js';
+import type { MachApi, MachMessage, mach_port_limits_t, mach_port_status_t, PortPeekResult } from '../types.js';
 import { INTERNAL, Right } from './base.js';
 import { optionsOf, resolveApi, type RightKind, type RightOptions } from './internal.js';
 import type { Message } from './message.js';
 import { watchDeadName, watchNoSenders, type DeadNameEvent, type NoSendersEvent } from './notify.js';
-import { iterateOn, receiveOn, tryReceiveOn, type IterateOptions, type ReceiveOptions } from './receive.js';
+import { iterateOn, peekArgs, receiveOn, tryReceiveOn, type IterateOptions, type PeekOptions, type ReceiveOptions } from './receive.js';
 import { sendThrough, type OutgoingMessage, type SendOptions } from './send.js';
 import { PortTransfer } from './transfer.js';
 
@@ -166,6 +167,33 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
   /** mach_port_get_attributes(MACH_PORT_RECEIVE_STATUS): seqno, mscount, qlimit, msgcount, … */
   status(): mach_port_status_t {
     return this.api.mach_port_get_attributes(this.task, this.live('status'), MACH_PORT_RECEIVE_STATUS, MACH_PORT_RECEIVE_STATUS_COUNT) as mach_port_status_t;
+  }
+
+  /**
+   * The number of send rights to this port in existence (mach_port_get_srights). A task's
+   * send right counts once, however many user references it has; rights in queued
+   * messages count too. `status().mps_srights` only says whether there are any.
+   */
+  get srights(): number {
+    return this.api.mach_port_get_srights(this.task, this.live('srights'));
+  }
+
+  /**
+   * mach_port_peek: the sequence number, size, id and trailer of a queued message, which
+   * stays queued (the queue and the port's sequence number are left as they were). The
+   * first queued message, or the one with `seqno`; `undefined` when the queue is empty or
+   * holds no message with that sequence number (the kernel's KERN_FAILURE). Other errors
+   * throw MachError. `msg_size` is the size the kernel holds the message at, not the size
+   * a receive reports: 8 more (the kernel header), and 4 more per port descriptor.
+   */
+  peek(opts: PeekOptions = {}): PortPeekResult | undefined {
+    const { trailerType, seqno } = peekArgs('ReceiveRight.peek', opts);
+    try {
+      return this.api.mach_port_peek(this.task, this.live('peek'), trailerType, seqno);
+    } catch (err) {
+      if (err instanceof MachError && err.kr === KERN_FAILURE) return undefined;
+      throw err;
+    }
   }
 
   /** Receive one message. Rejects with MACH_RCV_TIMED_OUT after `timeout`, with the signal's reason on abort. */
