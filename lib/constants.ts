@@ -548,6 +548,22 @@ export const IKOT_KCDATA = 52;
 export const IKOT_EXCLAVES_RESOURCE = 53;
 
 // ---------------------------------------------------------------------------
+// Task special ports (task_special_port_t, xnu:osfmk/mach/task_special_ports.h)
+
+export const TASK_KERNEL_PORT = 1;
+export const TASK_HOST_PORT = 2;
+export const TASK_NAME_PORT = 3;
+export const TASK_BOOTSTRAP_PORT = 4;
+export const TASK_INSPECT_PORT = 5;
+export const TASK_READ_PORT = 6;
+/** Retired: the header now reads "Was TASK_SEATBELT_PORT 7"; task_get/set_special_port answer it KERN_INVALID_ARGUMENT. */
+export const TASK_SEATBELT_PORT = 7;
+export const TASK_ACCESS_PORT = 9;
+export const TASK_DEBUG_CONTROL_PORT = 10;
+export const TASK_RESOURCE_NOTIFY_PORT = 11;
+export const TASK_MAX_SPECIAL_PORT = TASK_RESOURCE_NOTIFY_PORT;
+
+// ---------------------------------------------------------------------------
 // Host and task info flavors (xnu:osfmk/mach/host_info.h, task_info.h, vm_statistics.h)
 
 export const HOST_BASIC_INFO = 1;

@@ -125,6 +125,16 @@ export const mach_port_peek = bound('mach_port_peek');
 export const mach_port_get_srights = bound('mach_port_get_srights');
 /** {@link MachApi.mach_port_kobject} on this process's task. */
 export const mach_port_kobject = bound('mach_port_kobject');
+/** {@link MachApi.mach_port_kobject_description} on this process's task. */
+export const mach_port_kobject_description = bound('mach_port_kobject_description');
+/** {@link MachApi.mach_port_dnrequest_info} on this process's task. */
+export const mach_port_dnrequest_info = bound('mach_port_dnrequest_info');
+/** {@link MachApi.mach_port_space_basic_info} on this process's task. */
+export const mach_port_space_basic_info = bound('mach_port_space_basic_info');
+/** {@link MachApi.task_get_special_port} on this process's task. */
+export const task_get_special_port = bound('task_get_special_port');
+/** {@link MachApi.task_set_special_port} on this process's task. */
+export const task_set_special_port = bound('task_set_special_port');
 /** {@link MachApi.mach_msg} on this process's task. */
 export const mach_msg = bound('mach_msg');
 /** {@link MachApi.bootstrap_check_in} on this process's task. */

@@ -219,6 +219,44 @@ export interface PortPeekResult {
   trailer_size: number;
 }
 
+/** What mach_port_dnrequest_info returns: its out-parameters, named as in C. */
+export interface PortDnrequestInfo {
+  /**
+   * The size of the port's request table in slots, 0 before any dead-name or send-possible
+   * request was made on the port (the table is allocated on the first one). Slot 0 is the
+   * table's own free-list head, so a table of n slots holds n − 1 requests; it grows
+   * through kalloc's size classes (2, 3, 4, 6, 8, 12, …) and never shrinks. The same value
+   * as MACH_PORT_DNREQUESTS_SIZE.
+   */
+  dnr_total: number;
+  /** The requests that still hold their send-once right (a fired send-possible request keeps its slot but not its right). */
+  dnr_used: number;
+}
+
+/** ipc_info_space_basic_t, what mach_port_space_basic_info returns. */
+export interface ipc_info_space_basic_t {
+  /** The generation mask, MACH_PORT_NGEN(MACH_PORT_DEAD): 0xff (a name's generation is its low byte). */
+  iisb_genno_mask: number;
+  /** Slots in the space's name table, slot 0 included. */
+  iisb_table_size: number;
+  /** Unused by the kernel ("next possible size of table"): always 0. */
+  iisb_table_next: number;
+  /** Names in use (the table's size minus its free slots minus slot 0). */
+  iisb_table_inuse: number;
+  /** Reserved: [0, 0]. */
+  iisb_reserved: [number, number];
+}
+
+/** What mach_port_kobject_description returns: its out-parameters, named as in C. */
+export interface PortKobjectDescription {
+  /** IKOT_* of the kernel object (IKOT_NONE for an ordinary port). */
+  object_type: number;
+  /** The object's address: 0 on release kernels (only DEVELOPMENT / DEBUG kernels report a hashed address). */
+  object_addr: bigint;
+  /** The kernel's description (kobject_description_t): IOKit objects and task identity tokens have one; other objects ''. */
+  description: string;
+}
+
 /** mach_port_options_t for mach_port_construct. */
 export interface mach_port_options_t {
   flags: number;
@@ -412,6 +450,41 @@ export interface MachApi {
   mach_port_get_srights(task: task_t, name: mach_port_name_t): number;
   /** IKOT_* type of the kernel object behind a right, and its (zero on release kernels) address. */
   mach_port_kobject(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint };
+  /**
+   * mach_port_kobject_description: mach_port_kobject plus the kernel's description of the
+   * object. A name without a send or receive right is KERN_INVALID_RIGHT; a null, unknown
+   * or dead name KERN_INVALID_NAME.
+   */
+  mach_port_kobject_description(task: task_t, name: mach_port_name_t): PortKobjectDescription;
+  /**
+   * The size of a receive right's dead-name request table and the requests in it with a
+   * send-once right still attached. KERN_INVALID_RIGHT for a name that is not a receive
+   * right, KERN_INVALID_NAME for one that denotes nothing.
+   */
+  mach_port_dnrequest_info(task: task_t, name: mach_port_name_t): PortDnrequestInfo;
+  /** The size of the task's name table and the names in use. */
+  mach_port_space_basic_info(task: task_t): ipc_info_space_basic_t;
+  /**
+   * A send right for one of a task's special ports (TASK_KERNEL_PORT, TASK_HOST_PORT,
+   * TASK_NAME_PORT, TASK_BOOTSTRAP_PORT, TASK_ACCESS_PORT, TASK_DEBUG_CONTROL_PORT,
+   * TASK_RESOURCE_NOTIFY_PORT), copied out into the caller's space: a send right the caller
+   * already holds for that port gains a user reference under its existing name (so
+   * TASK_BOOTSTRAP_PORT gives `bootstrap_port`'s name, TASK_HOST_PORT `mach_host_self()`'s),
+   * otherwise the right gets a new name. A special port never set is MACH_PORT_NULL; one
+   * whose port died, MACH_PORT_DEAD. Any other `which_port` is KERN_INVALID_ARGUMENT.
+   */
+  task_get_special_port(task: task_t, which_port: number): mach_port_name_t;
+  /**
+   * Set one of a task's special ports to a copy of the send right `special_port` (a name in
+   * the caller's space; MACH_PORT_NULL clears it): the caller keeps its own right, and the
+   * task's previous special port right is released. TASK_KERNEL_PORT and TASK_HOST_PORT are
+   * refused with KERN_NO_ACCESS (System Integrity Protection), TASK_ACCESS_PORT once set
+   * cannot be replaced (KERN_NO_ACCESS), TASK_NAME_PORT and unknown ports are
+   * KERN_INVALID_ARGUMENT. A name that is not a send right fails as the MIG request's copy-in
+   * does (MACH_SEND_INVALID_RIGHT). `bootstrap_port` itself does not change, as in C, where
+   * libSystem reads it once at start-up.
+   */
+  task_set_special_port(task: task_t, which_port: number, special_port: mach_port_name_t): void;
 
   /**
    * mach_msg: send, receive, or both (the RPC form). Resolves with the received message

@@ -243,6 +243,40 @@ Napi::Value GetSrights(const Napi::CallbackInfo &info) {
   return Result(info.Env(), kr, {Napi::Number::New(info.Env(), srights)});
 }
 
+// [kr, dnr_total, dnr_used]
+Napi::Value DnrequestInfo(const Napi::CallbackInfo &info) {
+  unsigned int total = 0;
+  unsigned int used = 0;
+  kern_return_t kr = mach_port_dnrequest_info(ArgU32(info, 0, "task"), ArgU32(info, 1, "name"), &total, &used);
+  Napi::Env env = info.Env();
+  return Result(env, kr, {Napi::Number::New(env, total), Napi::Number::New(env, used)});
+}
+
+// [kr, the six natural_t words of ipc_info_space_basic_t in field order]
+Napi::Value SpaceBasicInfo(const Napi::CallbackInfo &info) {
+  ipc_info_space_basic_t basic;
+  std::memset(&basic, 0, sizeof basic);
+  kern_return_t kr = mach_port_space_basic_info(ArgU32(info, 0, "task"), &basic);
+  Napi::Env env = info.Env();
+  if (kr != KERN_SUCCESS) return Result(env, kr);
+  static_assert(sizeof basic == 6 * sizeof(natural_t), "ipc_info_space_basic_t is six natural_t");
+  Napi::Uint32Array words = Napi::Uint32Array::New(env, 6);
+  std::memcpy(words.Data(), &basic, sizeof basic);
+  return Result(env, kr, {words});
+}
+
+// [kr, the special port's name in this task's space]
+Napi::Value GetSpecialPort(const Napi::CallbackInfo &info) {
+  mach_port_t port = MACH_PORT_NULL;
+  kern_return_t kr = task_get_special_port(ArgU32(info, 0, "task"), ArgI32(info, 1, "which_port"), &port);
+  return Result(info.Env(), kr, {Napi::Number::New(info.Env(), port)});
+}
+
+Napi::Value SetSpecialPort(const Napi::CallbackInfo &info) {
+  kern_return_t kr = task_set_special_port(ArgU32(info, 0, "task"), ArgI32(info, 1, "which_port"), ArgU32(info, 2, "special_port"));
+  return Napi::Number::New(info.Env(), kr);
+}
+
 Napi::Value Kobject(const Napi::CallbackInfo &info) {
   natural_t type = 0;
   mach_vm_address_t addr = 0;
@@ -285,6 +319,10 @@ void RegisterPorts(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "mach_port_swap_guard", SwapGuard);
   Export(env, exports, "mach_port_peek", Peek);
   Export(env, exports, "mach_port_get_srights", GetSrights);
+  Export(env, exports, "mach_port_dnrequest_info", DnrequestInfo);
+  Export(env, exports, "mach_port_space_basic_info", SpaceBasicInfo);
+  Export(env, exports, "task_get_special_port", GetSpecialPort);
+  Export(env, exports, "task_set_special_port", SetSpecialPort);
 }
 
 }  // namespace machport

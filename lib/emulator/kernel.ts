@@ -9,6 +9,7 @@ import {
   IKOT_HOST,
   IKOT_NONE,
   IKOT_TASK_CONTROL,
+  IKOT_TASK_NAME,
   KERN_INVALID_CAPABILITY,
   KERN_INVALID_RIGHT,
   KERN_INVALID_VALUE,
@@ -82,7 +83,7 @@ export class Kernel {
   private readonly live = new Set<EmulatedTask>();
   private readonly livePorts = new Set<Port>();
   private readonly taskServer: KobjectServer;
-  private launchd: { bootstrapPortFor(task: EmulatedTask): number } | null = null;
+  private launchd: { bootstrapPortFor(task: EmulatedTask): number; launchd: { readonly port: Port } } | null = null;
   private depth = 0;
   private readonly deliveries: (RcvWaiter | null)[] = [];
   private deliveryCount = 0;
@@ -146,7 +147,14 @@ export class Kernel {
       const port = this.createKobjectPort(IKOT_TASK_CONTROL, this.taskServer, { label: `task ${name}[${pid}]` });
       port.kobject = task;
       task.attach(port, this.copyoutRight(task, port, MACH_MSG_TYPE_MAKE_SEND));
-      if (this.launchd !== null) task.bootstrap_port = this.launchd.bootstrapPortFor(task);
+      // The kernel's own send rights for the task's special ports, as ipc_task_init copies
+      // them from a parent (xnu:osfmk/kern/ipc_tt.c:ipc_task_init): the host port and the
+      // bootstrap port bootstrap_port names (task_get_special_port hands out copies).
+      task.specialPorts.host = this.makeRight(this.hostPort, MACH_MSG_TYPE_COPY_SEND);
+      if (this.launchd !== null) {
+        task.bootstrap_port = this.launchd.bootstrapPortFor(task);
+        task.specialPorts.bootstrap = this.makeRight(this.launchd.launchd.port, MACH_MSG_TYPE_COPY_SEND);
+      }
       return task;
     } finally {
       this.leave();
@@ -162,6 +170,21 @@ export class Kernel {
   /** Forget a terminated task (called by EmulatedTask.terminate). */
   taskTerminated(task: EmulatedTask): void {
     this.live.delete(task);
+  }
+
+  /**
+   * The task's name port (IKOT_TASK_NAME, itk_task_ports[TASK_FLAVOR_NAME]), made on first
+   * use. It shares the kernel's MIG server, whose task routines refuse it, as they refuse
+   * every port that is not a task control port.
+   */
+  taskNamePort(task: EmulatedTask): Port {
+    const ports = task.specialPorts;
+    if (ports.namePort === null) {
+      const port = this.createKobjectPort(IKOT_TASK_NAME, this.taskServer, { label: `task-name ${task.name}[${task.pid}]` });
+      port.kobject = task;
+      ports.namePort = port;
+    }
+    return ports.namePort;
   }
 
   /** The task a task port stands for, if `port` is a live task port. */

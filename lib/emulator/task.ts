@@ -67,6 +67,9 @@ import type {
   MachMessage,
   MachMsgControl,
   PortAttributes,
+  ipc_info_space_basic_t,
+  PortDnrequestInfo,
+  PortKobjectDescription,
   PortPeekResult,
   ReceivedMessage,
   TaskInfoResult,
@@ -76,6 +79,7 @@ import { raiseGuard } from './guard.js';
 import type { Kernel } from './kernel.js';
 import type { SenderIdentity } from './kmsg.js';
 import { hostInfo, hostStatistics64, taskInfo } from './kobject/routines.js';
+import { holdRight } from './kobject.js';
 import { bootstrapCheckIn, bootstrapLookUp, bootstrapRegister } from './launchd/client.js';
 import { blockReceiver, describe, mqueueCopyin, msgSend, receiveNow, type SendControl, takeMessage, u32 } from './mach-msg.js';
 import {
@@ -110,6 +114,8 @@ import {
   portUnguard,
 } from './mach-port.js';
 import { portPeek } from './peek.js';
+import { portDnrequestInfo, portKobjectDescription, spaceBasicInfo } from './mach-debug.js';
+import { copySendSlot, specialPortSet, specialPortSource, TaskSpecialPorts } from './special-ports.js';
 import { copyinType, objectCopyin, objectCopyout, objectDestroy, objectInsertSendRight } from './object.js';
 import { IP_DEAD, IP_VALID, type Port, type PortRef } from './port.js';
 import { CopyinResult, rightCheck, rightTerminate } from './right.js';
@@ -229,6 +235,8 @@ export class EmulatedTask implements MachApi {
    * TASK_THREAD_TIMES_INFO is the process's CPU time.
    */
   standsForProcess = false;
+  /** The kernel's send rights for the task's special ports (task_get_special_port). */
+  readonly specialPorts = new TaskSpecialPorts();
   private taskPortRef: Port | null = null;
   private selfName = MACH_PORT_NULL;
   private migReplyName = MACH_PORT_NULL;
@@ -674,6 +682,76 @@ export class EmulatedTask implements MachApi {
     return { object_type: type, object_addr: 0n };
   }
 
+  /** mach_port_kobject_description: mach_port_kobject plus the kernel's description ('' for every object the emulator has). */
+  mach_port_kobject_description(task: number, name: number): PortKobjectDescription {
+    const n = u32(name, 'name');
+    return this.value('mach_port_kobject_description', task, FROM_USER, (space) => portKobjectDescription(space, n));
+  }
+
+  /** mach_port_dnrequest_info: the receive right's request table size and the requests in use. */
+  mach_port_dnrequest_info(task: number, name: number): PortDnrequestInfo {
+    const n = u32(name, 'name');
+    return this.value('mach_port_dnrequest_info', task, !FROM_USER, (space) => portDnrequestInfo(space, n));
+  }
+
+  /** mach_port_space_basic_info: the name table's size and the names in use. */
+  mach_port_space_basic_info(task: number): ipc_info_space_basic_t {
+    return this.value('mach_port_space_basic_info', task, !FROM_USER, (space) => spaceBasicInfo(space));
+  }
+
+  /**
+   * task_get_special_port: a copy of one of the task's special port rights, copied out
+   * into this task's space as a MIG reply's port is, so it joins a send right this task
+   * already has for the port (xnu:osfmk/kern/ipc_tt.c:task_get_special_port_from_user,
+   * task_get_special_port_internal; ipc_object.c:ipc_object_copyout). The emulator's task
+   * control port is movable (itk_self is the control port itself), so TASK_KERNEL_PORT
+   * gives mach_task_self()'s name for the caller's own task; for a task whose control port
+   * is immovable, XNU hands out the movable control port instead, a separate port.
+   */
+  task_get_special_port(task: number, which_port: number): number {
+    const which = int32(which_port, 'which_port');
+    return this.value('task_get_special_port', task, FROM_USER, (space) => {
+      const target = space.task!;
+      const source = specialPortSource(target.specialPorts, which);
+      if (source.kr !== KERN_SUCCESS) return { kr: source.kr, value: MACH_PORT_NULL };
+      let right: PortRef;
+      if (source.kobject === 'control') {
+        right = target.taskPort;
+        right.copySend();
+      } else if (source.kobject === 'name') {
+        right = this.kernel.taskNamePort(target);
+        right.makeSend();
+      } else {
+        right = copySendSlot(source.slot!);
+      }
+      return { kr: KERN_SUCCESS, value: this.copyoutResult(right, MACH_MSG_TYPE_PORT_SEND) };
+    });
+  }
+
+  /**
+   * task_set_special_port: the request carries `special_port` as MIG's default
+   * MACH_MSG_TYPE_COPY_SEND, so the caller keeps its right and the task holds a copy; a
+   * refused request's copy is destroyed with it, and a replaced right released
+   * (xnu:osfmk/kern/ipc_tt.c:task_set_special_port_from_user, task_set_special_port_internal).
+   */
+  task_set_special_port(task: number, which_port: number, special_port: number): void {
+    const which = int32(which_port, 'which_port');
+    const p = u32(special_port, 'special_port');
+    this.run('task_set_special_port', task, FROM_USER, (space) => {
+      const right = this.copyinArgument(p, MACH_MSG_TYPE_COPY_SEND);
+      if (typeof right === 'number') return right;
+      const { kr, old } = specialPortSet(space.task!.specialPorts, which, right);
+      if (kr !== KERN_SUCCESS) {
+        if (IP_VALID(right)) objectDestroy(right, MACH_MSG_TYPE_PORT_SEND);
+        return kr;
+      }
+      // The stored right is in the kernel's custody, like the ones made at task creation.
+      holdRight(right, MACH_MSG_TYPE_PORT_SEND);
+      this.kernel.releaseRight(old, MACH_MSG_TYPE_PORT_SEND);
+      return kr;
+    });
+  }
+
   // -------------------------------------------------------------------------
   // MachApi: messages
 
@@ -999,6 +1077,11 @@ export class EmulatedTask implements MachApi {
       space.retire();
       const port = this.taskPortRef;
       if (port !== null && port.active) port.destroy();
+      // ipc_task_terminate releases the special port rights and destroys the name port.
+      const special = this.specialPorts;
+      for (const right of special.held()) kernel.releaseRight(right, MACH_MSG_TYPE_PORT_SEND);
+      special.host = special.bootstrap = special.access = special.debugControl = null;
+      if (special.namePort !== null && special.namePort.active) special.namePort.destroy();
       kernel.taskTerminated(this);
     } finally {
       kernel.leave();

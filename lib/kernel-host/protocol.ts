@@ -123,7 +123,17 @@ const FIRST_MACH_API_CALLS = [
 ] as const;
 
 /** MachApi calls added after the kernel host's own methods, appended from method id 37. */
-const LATER_MACH_API_CALLS = ['mach_port_guard_with_flags', 'mach_port_swap_guard', 'mach_port_peek', 'mach_port_get_srights'] as const;
+const LATER_MACH_API_CALLS = [
+  'mach_port_guard_with_flags',
+  'mach_port_swap_guard',
+  'mach_port_peek',
+  'mach_port_get_srights',
+  'mach_port_dnrequest_info',
+  'mach_port_space_basic_info',
+  'mach_port_kobject_description',
+  'task_get_special_port',
+  'task_set_special_port',
+] as const;
 
 /** The MachApi calls a remote task forwards as CALL frames, in protocol order. */
 export const MACH_API_CALLS = [...FIRST_MACH_API_CALLS, ...LATER_MACH_API_CALLS] as const;

@@ -54,6 +54,11 @@ export interface NativeAddon {
   /** [kr, seqno, msg_size, msg_id, the trailer's bytes as the kernel copied them out]. */
   mach_port_peek?(task: number, name: number, trailer_type: number, seqno: number): [Kr, number?, number?, number?, Uint8Array?];
   mach_port_get_srights?(task: number, name: number): [Kr, number];
+  mach_port_dnrequest_info?(task: number, name: number): [Kr, number, number];
+  /** [kr, ipc_info_space_basic_t's six words in field order]. */
+  mach_port_space_basic_info?(task: number): [Kr, Uint32Array?];
+  task_get_special_port?(task: number, which_port: number): [Kr, number];
+  task_set_special_port?(task: number, which_port: number, special_port: number): Kr;
 
   // messages.cc
   msg_send(bytes: Uint8Array, size: number, option: number, timeout: number, patchOffsets: Uint32Array, patchData: ArrayBufferView[]): Kr;

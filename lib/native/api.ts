@@ -25,6 +25,9 @@ import type {
   MachMessage,
   MachMsgControl,
   PortAttributes,
+  ipc_info_space_basic_t,
+  PortDnrequestInfo,
+  PortKobjectDescription,
   PortPeekResult,
   ReceivedMessage,
   task_t,
@@ -95,7 +98,11 @@ type OptionalBinding =
   | 'mach_port_guard_with_flags'
   | 'mach_port_swap_guard'
   | 'mach_port_peek'
-  | 'mach_port_get_srights';
+  | 'mach_port_get_srights'
+  | 'mach_port_dnrequest_info'
+  | 'mach_port_space_basic_info'
+  | 'task_get_special_port'
+  | 'task_set_special_port';
 
 /** The bench hook's limits (native/bench.cc checks the same). */
 const BENCH_MAX_ITERATIONS = 10_000_000;
@@ -449,6 +456,36 @@ export class NativeApi implements MachApi {
     return srights >>> 0;
   }
 
+  mach_port_dnrequest_info(task: task_t, name: mach_port_name_t): PortDnrequestInfo {
+    const t = u32(task, 'task');
+    const n = u32(name, 'name');
+    const [kr, total, used] = this.optionalCall('mach_port_dnrequest_info').call(this.addon, t, n);
+    check(kr, 'mach_port_dnrequest_info');
+    return { dnr_total: total >>> 0, dnr_used: used >>> 0 };
+  }
+
+  mach_port_space_basic_info(task: task_t): ipc_info_space_basic_t {
+    const t = u32(task, 'task');
+    const [kr, w] = this.optionalCall('mach_port_space_basic_info').call(this.addon, t);
+    check(kr, 'mach_port_space_basic_info');
+    return { iisb_genno_mask: w![0]!, iisb_table_size: w![1]!, iisb_table_next: w![2]!, iisb_table_inuse: w![3]!, iisb_reserved: [w![4]!, w![5]!] };
+  }
+
+  task_get_special_port(task: task_t, which_port: number): mach_port_name_t {
+    const t = u32(task, 'task');
+    const which = i32(which_port, 'which_port');
+    const [kr, port] = this.optionalCall('task_get_special_port').call(this.addon, t, which);
+    check(kr, 'task_get_special_port');
+    return port >>> 0;
+  }
+
+  task_set_special_port(task: task_t, which_port: number, special_port: mach_port_name_t): void {
+    const t = u32(task, 'task');
+    const which = i32(which_port, 'which_port');
+    const p = u32(special_port, 'special_port');
+    check(this.optionalCall('task_set_special_port').call(this.addon, t, which, p), 'task_set_special_port');
+  }
+
   mach_port_kobject(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint } {
     const [kr, type, addr] = this.addon.mach_port_kobject(u32(task, 'task'), u32(name, 'name'));
     check(kr, 'mach_port_kobject');
@@ -669,7 +706,7 @@ export class NativeApi implements MachApi {
   }
 
   /** mach_port_kobject_description: IKOT type, address (0 on release kernels) and the kernel's description. */
-  mach_port_kobject_description(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint; description: string } {
+  mach_port_kobject_description(task: task_t, name: mach_port_name_t): PortKobjectDescription {
     const [kr, type, addr, description] = this.addon.mach_port_kobject_description(u32(task, 'task'), u32(name, 'name'));
     check(kr, 'mach_port_kobject_description');
     return { object_type: type, object_addr: addr, description };

@@ -205,7 +205,18 @@ describe('kernel-host frames', () => {
   });
 
   it('MachApi calls added later are appended after kernelSend, keeping every earlier id', () => {
-    expect(METHODS.slice(37)).toEqual(['mach_port_guard_with_flags', 'mach_port_swap_guard', 'mach_port_peek', 'mach_port_get_srights']);
+    expect(METHODS.slice(37)).toEqual([
+      'mach_port_guard_with_flags',
+      'mach_port_swap_guard',
+      'mach_port_peek',
+      'mach_port_get_srights',
+      'mach_port_dnrequest_info',
+      'mach_port_space_basic_info',
+      'mach_port_kobject_description',
+      'task_get_special_port',
+      'task_set_special_port',
+    ]);
+    expect(METHOD_ID.task_set_special_port).toBe(45);
     expect(METHOD_ID.mach_port_kobject).toBe(26);
     expect(METHOD_ID.task_info).toBe(32);
   });
