@@ -7,7 +7,7 @@
  * bootstrap/host/task calls, sends and receives — with names taken from the victim's
  * space (and random ones). Whatever it does, the victim's space is unchanged: same
  * names, rights, urefs, queue lengths, sequence numbers, make-send counts, send-right
- * counts, contexts and set members; and the kernel's invariants hold.
+ * counts (mach_port_get_srights), contexts and set members; and the kernel's invariants hold.
  */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
@@ -50,7 +50,7 @@ function observe(v: EmulatedTask): string {
     if ((e.bits & C.MACH_PORT_TYPE_RECEIVE) !== 0) {
       const s = v.mach_port_get_attributes(self, e.name, C.MACH_PORT_RECEIVE_STATUS) as mach_port_status_t;
       row.push(`q${s.mps_msgcount}/${s.mps_qlimit} seq${s.mps_seqno} ms${s.mps_mscount} sr${s.mps_srights} so${s.mps_sorights} pd${s.mps_pdrequest} ns${s.mps_nsrequest} f${s.mps_flags}`);
-      row.push(`ctx${v.mach_port_get_context(self, e.name)}`);
+      row.push(`ctx${v.mach_port_get_context(self, e.name)} srights${v.mach_port_get_srights(self, e.name)}`);
     }
     if ((e.bits & C.MACH_PORT_TYPE_PORT_SET) !== 0) row.push(`members ${v.mach_port_get_set_status(self, e.name).join(',')}`);
     rows.push(row.join(' '));

@@ -2,11 +2,16 @@
  * Right operations as data, for the rights fuzz and the isolation fuzz: every
  * mach_port_* call of MachApi (and the bootstrap, host and task calls, and a polling
  * receive), with arguments drawn at random and resolved against the caller's names when
- * the call runs, and now and then a wrong-typed argument.
+ * the call runs, and now and then a wrong-typed argument. The calls that only read
+ * (mach_port_peek, mach_port_get_srights) and the guard calls are checked against the
+ * kernel's state after they run (see {@link checkerFor}).
  */
 import fc from 'fast-check';
-import type { EmulatedTask } from '../../lib/emulator/index.js';
-import { C, descDispArb, int32Arb, pickArb, receivePickArb, sendPickArb, tick, u32Arb, type Pick, type World } from './world.js';
+import { MachError } from '../../lib/errors.js';
+import { IP_VALID, type EmulatedTask, type Kernel, type Port, type PortRef } from '../../lib/emulator/index.js';
+import type { PortPeekResult, ReceivedMessage } from '../../lib/types.js';
+import { stat } from './config.js';
+import { C, descDispArb, int32Arb, pickArb, queuedPickArb, receivePickArb, sendPickArb, tick, u32Arb, type Pick, type World } from './world.js';
 
 export const CALLS = [
   'mach_port_allocate',
@@ -34,6 +39,10 @@ export const CALLS = [
   'mach_port_destruct',
   'mach_port_guard',
   'mach_port_unguard',
+  'mach_port_guard_with_flags',
+  'mach_port_swap_guard',
+  'mach_port_peek',
+  'mach_port_get_srights',
   'mach_port_kobject',
   'mach_host_self',
   'host_info',
@@ -57,6 +66,8 @@ export interface RightOp {
   targetPick: Pick;
   a: Pick;
   b: Pick;
+  /** The name mach_port_peek looks at: mostly a receive right with messages queued. */
+  q: Pick;
   right: number;
   delta: number;
   disp: number;
@@ -93,6 +104,7 @@ export const rightOpArb: fc.Arbitrary<RightOp> = fc.record({
   targetPick: pickArb,
   a: fc.oneof(pickArb, receivePickArb, sendPickArb),
   b: fc.oneof(pickArb, receivePickArb),
+  q: queuedPickArb,
   right: rightArb,
   delta: deltaArb,
   disp: descDispArb,
@@ -124,6 +136,7 @@ export function argsFor(w: World, t: EmulatedTask, op: RightOp, nameFor: (p: Pic
     case 'mach_port_get_set_status':
     case 'mach_port_get_context':
     case 'mach_port_kobject':
+    case 'mach_port_get_srights':
       return [target, a];
     case 'mach_port_mod_refs':
       return [target, a, op.right, op.delta];
@@ -158,6 +171,17 @@ export function argsFor(w: World, t: EmulatedTask, op: RightOp, nameFor: (p: Pic
       return [target, a, op.big, op.flag];
     case 'mach_port_unguard':
       return [target, a, op.big];
+    case 'mach_port_guard_with_flags':
+      return [target, a, op.big, op.flag ? op.n & (C.MPG_STRICT | C.MPG_IMMOVABLE_RECEIVE) : op.n2];
+    case 'mach_port_swap_guard':
+      // The case's guarded ports are guarded with 0x1234.
+      return [target, a, op.flag ? 0x1234n : op.big, op.flag ? op.big : BigInt(op.n2)];
+    case 'mach_port_peek': {
+      // Mostly format 0 with 0-7 elements (5-7 are past the audit trailer), now and then any word.
+      const trailerType = op.flavor >= 0 && op.flavor <= 10 ? C.MACH_RCV_TRAILER_TYPE(C.MACH_MSG_TRAILER_FORMAT_0) | C.MACH_RCV_TRAILER_ELEMENTS(op.flavor % 8) : op.flavor >>> 0;
+      // No seqno (the first message), a small one near the ports' sequence numbers, or any.
+      return [target, nameFor(op.q), trailerType, op.count];
+    }
     case 'mach_host_self':
       return [];
     case 'host_info':
@@ -191,10 +215,176 @@ export async function runRightOp(w: World, t: EmulatedTask, op: RightOp, args: u
   }
   if (process.env.FUZZ_TRACE) (await import('node:fs')).appendFileSync(process.env.FUZZ_TRACE, `${what} ${JSON.stringify(args, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'symbol' || typeof v === 'function' ? String(v) : v))}\n`);
   const before = snapshot(w);
+  const checker = checkerFor(w, t, op, args);
   const fn = (t as unknown as Record<string, (...a: unknown[]) => unknown>)[op.call]!;
   const r = w.outcomes.call(what, () => fn.apply(t, args));
   if (!r.ok && r.error instanceof TypeError) {
     const after = snapshot(w);
     if (after !== before) throw new Error(`${what}: TypeError (${r.error.message}) but the spaces changed`);
+  }
+  if (checker !== null) await checker(r, before, what);
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Checker = (r: Outcome, spacesBefore: string, what: string) => Promise<void>;
+
+/** The live task whose space `task` (a task port name of `t`) stands for. */
+function taskNamed(t: EmulatedTask, task: unknown): EmulatedTask | null {
+  if (t.terminated || typeof task !== 'number') return null;
+  const port = t.space.lookup(task)?.object as Port | null | undefined;
+  if (port == null || port.isSet || !port.active || port.kobjectType !== C.IKOT_TASK_CONTROL) return null;
+  const target = port.kobject as EmulatedTask;
+  return target.terminated ? null : target;
+}
+
+/** The port whose receive right `name` is in `task`'s space. */
+function receivePort(task: EmulatedTask, name: unknown): Port | null {
+  if (typeof name !== 'number') return null;
+  const e = task.space.lookup(name);
+  return e !== undefined && e !== null && (e.bits & C.MACH_PORT_TYPE_RECEIVE) !== 0 ? (e.object as Port) : null;
+}
+
+/** A port's queue as the receiver would see it: sequence number, count, and the messages themselves. */
+function queueOf(port: Port): { seqno: number; msgcount: number; kmsgs: unknown[] } {
+  const kmsgs: unknown[] = [];
+  for (let k = port.head; k !== null; k = k.next) kmsgs.push(k);
+  return { seqno: port.seqno, msgcount: port.msgcount, kmsgs };
+}
+
+function sameQueue(a: ReturnType<typeof queueOf>, b: ReturnType<typeof queueOf>): boolean {
+  return a.seqno === b.seqno && a.msgcount === b.msgcount && a.kmsgs.length === b.kmsgs.length && a.kmsgs.every((k, i) => k === b.kmsgs[i]);
+}
+
+/**
+ * The send rights to `port` that exist, counted from where they are: the spaces' entries
+ * (one per entry, whatever its user references), the messages queued on every port and
+ * in blocked sends, and those kernel service code holds.
+ */
+export function sendRightsTo(k: Kernel, port: Port): number {
+  let n = port.heldSend;
+  const is = (p: PortRef, type: number): number => (IP_VALID(p) && p === port && type === C.MACH_MSG_TYPE_PORT_SEND ? 1 : 0);
+  const inMessage = (m: NonNullable<Port['head']>): number => {
+    let c = is(m.dest, C.MACH_MSGH_BITS_REMOTE(m.bits)) + is(m.reply, C.MACH_MSGH_BITS_LOCAL(m.bits));
+    for (const d of m.descs ?? []) {
+      if (d.type === C.MACH_MSG_PORT_DESCRIPTOR || d.type === C.MACH_MSG_GUARDED_PORT_DESCRIPTOR) c += is(d.port, d.disposition);
+      else if (d.type === C.MACH_MSG_OOL_PORTS_DESCRIPTOR) for (const p of d.ports) c += is(p, d.disposition);
+    }
+    return c;
+  };
+  for (const t of k.tasks) for (const e of t.space.entries()) if (e.object === port && (e.bits & C.MACH_PORT_TYPE_SEND) !== 0) n++;
+  for (const p of k.ports) {
+    for (let m = p.head; m !== null; m = m.next) n += inMessage(m);
+    for (const s of p.sendWaiters ?? []) n += inMessage(s.kmsg);
+  }
+  return n;
+}
+
+/** Port descriptors of a received message: each is 4 bytes smaller than in the kernel. */
+function portDescriptors(m: ReceivedMessage): number {
+  return m.descriptors.filter((d) => d.type === C.MACH_MSG_PORT_DESCRIPTOR).length;
+}
+
+/**
+ * What must hold after mach_port_peek, mach_port_get_srights and the guard calls, read
+ * from the kernel before the call: null for the other calls, or when the call's task
+ * argument is not a live task of the case (then there is nothing to compare with).
+ */
+function checkerFor(w: World, t: EmulatedTask, op: RightOp, args: unknown[]): Checker | null {
+  if (op.call !== 'mach_port_peek' && op.call !== 'mach_port_get_srights' && op.call !== 'mach_port_guard_with_flags' && op.call !== 'mach_port_swap_guard') return null;
+  const task = taskNamed(t, args[0]);
+  if (task === null) return null;
+  const name = args[1] as number;
+  const port = receivePort(task, name);
+  const fail = (what: string, why: string): never => {
+    throw new Error(`${what}: ${why}`);
+  };
+  switch (op.call) {
+    case 'mach_port_peek': {
+      const queue = port !== null ? queueOf(port) : null;
+      const [, , trailerType, seqno] = args;
+      return async (r, spacesBefore, what) => {
+        if (port !== null && !sameQueue(queue!, queueOf(port))) fail(what, 'the peek changed the queue');
+        if (!r.ok) {
+          // KERN_FAILURE says no message has that sequence number: the queue agrees.
+          if (r.error instanceof MachError && r.error.kr === C.KERN_FAILURE && port !== null && typeof seqno === 'number' && seqno !== 0) {
+            if (seqno >= queue!.seqno && seqno < queue!.seqno + queue!.msgcount) fail(what, `KERN_FAILURE for seqno ${seqno}, queued ${queue!.seqno}..${queue!.seqno + queue!.msgcount - 1}`);
+          }
+          if (r.error instanceof MachError && r.error.kr === C.KERN_FAILURE && port !== null && !seqno && queue!.msgcount > 0) fail(what, 'KERN_FAILURE with messages queued');
+          return;
+        }
+        if (port === null) fail(what, 'a peek succeeded on a name that holds no receive right');
+        if (snapshot(w) !== spacesBefore) fail(what, 'the peek changed a space');
+        const peeked = r.value as PortPeekResult;
+        const want = !seqno ? queue!.seqno : (seqno as number);
+        if (peeked.seqno !== want) fail(what, `peeked seqno ${peeked.seqno}, asked for ${want}`);
+        if (peeked.trailer_size !== C.REQUESTED_TRAILER_SIZE(trailerType as number)) fail(what, `trailer_size ${peeked.trailer_size}`);
+        stat('check: peeked, the queue unchanged');
+        // Receive the message peeked at when it is the first: it is the message received.
+        if (!op.flag || peeked.seqno !== port!.seqno) return;
+        const elements = C.GET_RCV_ELEMENTS(trailerType as number);
+        const option = C.MACH_RCV_MSG | C.MACH_RCV_TIMEOUT | C.MACH_RCV_GUARDED_DESC | C.MACH_RCV_TRAILER_ELEMENTS(elements);
+        const p = task.mach_msg(undefined, option, name, 0);
+        w.outcomes.track(`${what}, then the receive`, p);
+        let m: ReceivedMessage | undefined;
+        try {
+          m = await p;
+        } catch (e) {
+          if (e instanceof MachError) return;
+          throw e;
+        }
+        if (m === undefined) fail(what, 'the receive after the peek returned nothing');
+        const got = m!;
+        if (got.header.msgh_id !== peeked.msg_id) fail(what, `peeked id ${peeked.msg_id}, received ${got.header.msgh_id}`);
+        if (peeked.msg_size !== got.size + 8 + 4 * portDescriptors(got)) fail(what, `peeked size ${peeked.msg_size}, received ${got.size} with ${portDescriptors(got)} port descriptors`);
+        if (elements >= C.MACH_RCV_TRAILER_SEQNO && got.trailer.seqno !== peeked.seqno) fail(what, `peeked seqno ${peeked.seqno}, received ${got.trailer.seqno}`);
+        if (elements >= C.MACH_RCV_TRAILER_SENDER && JSON.stringify(got.trailer.sender) !== JSON.stringify(peeked.trailer.sender)) fail(what, 'the peeked sender differs from the received one');
+        if (elements >= C.MACH_RCV_TRAILER_AUDIT && JSON.stringify(got.trailer.audit) !== JSON.stringify(peeked.trailer.audit)) fail(what, 'the peeked audit token differs from the received one');
+        stat('check: peeked, then received the same message');
+      };
+    }
+    case 'mach_port_get_srights':
+      return async (r, spacesBefore, what) => {
+        if (!r.ok) return;
+        if (port === null) fail(what, 'succeeded on a name that holds no receive right');
+        if (snapshot(w) !== spacesBefore) fail(what, 'mach_port_get_srights changed a space');
+        const counted = sendRightsTo(w.k, port!);
+        if (r.value !== counted) fail(what, `mach_port_get_srights says ${String(r.value)}, ${counted} send rights exist`);
+        stat(`check: srights counted (${counted > 1 ? 'several' : counted})`);
+      };
+    case 'mach_port_guard_with_flags':
+    case 'mach_port_swap_guard': {
+      const guard = (p: Port) => ({ context: p.context, guarded: p.guarded, strict: p.strictGuard, immovable: p.immovableReceive });
+      const was = port !== null ? guard(port) : null;
+      const show = (g: unknown) => JSON.stringify(g, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+      // A guard as the call takes it: any bigint modulo 2^64, or a non-negative safe integer.
+      const u64 = (v: unknown): bigint | undefined => (typeof v === 'bigint' ? BigInt.asUintN(64, v) : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : undefined);
+      return async (r, _spacesBefore, what) => {
+        if (port === null || was === null) {
+          if (r.ok) fail(what, 'succeeded on a name that holds no receive right');
+          return;
+        }
+        const now = guard(port);
+        if (!r.ok) {
+          if (show(now) !== show(was)) fail(what, `failed but changed the guard: ${show(was)} → ${show(now)}`);
+          if (r.error instanceof TypeError || !port.active) return;
+          // Refused although XNU's conditions for it held.
+          if (op.call === 'mach_port_swap_guard' && was.guarded && !was.strict && was.context === u64(args[2])) fail(what, `refused: ${String(r.error)}`);
+          if (op.call === 'mach_port_guard_with_flags' && was.context === 0n) fail(what, `refused on an unguarded port: ${String(r.error)}`);
+          return;
+        }
+        if (op.call === 'mach_port_guard_with_flags') {
+          const flags = args[3] as number;
+          const expected = { context: u64(args[2]), guarded: true, strict: (flags & C.MPG_STRICT) !== 0, immovable: was.immovable || (flags & C.MPG_IMMOVABLE_RECEIVE) !== 0 };
+          if (was.context !== 0n) fail(what, `guarded a port whose context was ${was.context}`);
+          if (show(now) !== show(expected)) fail(what, `guard ${show(now)}, expected ${show(expected)}`);
+          stat('check: guarded with flags');
+        } else {
+          if (!was.guarded || was.strict || was.context !== u64(args[2])) fail(what, `swapped the guard of ${show(was)}`);
+          const expected = { ...was, context: u64(args[3]) };
+          if (show(now) !== show(expected)) fail(what, `guard ${show(now)}, expected ${show(expected)}`);
+          stat('check: guard swapped');
+        }
+      };
+    }
   }
 }

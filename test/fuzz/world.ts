@@ -33,7 +33,8 @@ export const byteArb = fc.integer({ min: 0, max: 0xff });
 /**
  * A name chosen when the call runs. k 0–1: any of the caller's names; 2–3: the caller's
  * receive rights and port sets; 4–6: the caller's send and send-once rights; 7–8:
- * another task's name; 9: a stale name; 10: a special value; 11: any uint32.
+ * another task's name; 9: a stale name; 10: a special value; 11: any uint32; 12 (only
+ * from {@link queuedPickArb}): the caller's receive rights with messages queued, else as 2.
  */
 export interface Pick {
   k: number;
@@ -49,6 +50,12 @@ export const receivePickArb: fc.Arbitrary<Pick> = fc.oneof(
 /** A pick that usually takes one of the caller's send or send-once rights (k 4). */
 export const sendPickArb: fc.Arbitrary<Pick> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant(4), i: fc.nat(1000), v: u32Arb }) },
+  { weight: 1, arbitrary: pickArb },
+);
+
+/** A pick that usually takes one of the caller's receive rights with messages queued (k 12). */
+export const queuedPickArb: fc.Arbitrary<Pick> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ k: fc.constant(12), i: fc.nat(1000), v: u32Arb }) },
   { weight: 1, arbitrary: pickArb },
 );
 
@@ -529,6 +536,11 @@ export class World {
 
   /** Resolve a pick for a call made by `t`. */
   pick(t: EmulatedTask, p: Pick): number {
+    if (p.k === 12) {
+      const queued = namesOf(t, C.MACH_PORT_TYPE_RECEIVE).filter((n) => this.portOf(t, n).msgcount > 0);
+      if (queued.length > 0) return queued[p.i % queued.length]!;
+      return this.pick(t, { ...p, k: 2 });
+    }
     if (p.k <= 6) {
       const types = p.k <= 1 ? 0xffffffff : p.k <= 3 ? C.MACH_PORT_TYPE_RECEIVE | C.MACH_PORT_TYPE_PORT_SET : C.MACH_PORT_TYPE_SEND | C.MACH_PORT_TYPE_SEND_ONCE;
       const names = namesOf(t, types);
