@@ -47,6 +47,9 @@ export class FakeKernel {
   readonly notifyStates = new Map<string, bigint>();
   private nextToken = 2;
 
+  /** The special ports task_set_special_port stored or task_get_special_port made, by which_port. */
+  readonly specials = new Map<number, number>();
+
   readonly task = 0x203;
   readonly host = 0x303;
 
@@ -269,6 +272,47 @@ export class FakeKernel {
         if (!p) return [C.KERN_INVALID_NAME, 0];
         if ((p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT, 0];
         return [0, p.sendRefs > 0 ? 1 : 0];
+      },
+      mach_port_dnrequest_info(task, name) {
+        k.log('mach_port_dnrequest_info', task, name);
+        const p = k.ports.get(name);
+        if (!p) return [C.KERN_INVALID_NAME, 0, 0];
+        if ((p.type & C.MACH_PORT_TYPE_RECEIVE) === 0) return [C.KERN_INVALID_RIGHT, 0, 0];
+        return [0, p.pdrequest === 0 ? 0 : 2, p.pdrequest === 0 ? 0 : 1];
+      },
+      // ipc_info_space_basic_t: mask 0xff, a 32-slot table, every fake name in use.
+      mach_port_space_basic_info(task) {
+        k.log('mach_port_space_basic_info', task);
+        return [0, Uint32Array.of(0xff, 32, 0, k.ports.size, 0, 0)];
+      },
+      mach_port_kobject_description(task, name) {
+        k.log('mach_port_kobject_description', task, name);
+        const p = k.ports.get(name);
+        if (!p) return [C.KERN_INVALID_NAME, 0, 0n, ''];
+        return [0, p.kobject, 0n, ''];
+      },
+      // The special ports as ipc_tt.c has them: the task and host ports, the bootstrap and
+      // name ports made on first use, the settable ones MACH_PORT_NULL until set.
+      task_get_special_port(task, which) {
+        k.log('task_get_special_port', task, which);
+        let name: number | undefined;
+        if (which === C.TASK_KERNEL_PORT) name = k.task;
+        else if (which === C.TASK_HOST_PORT) name = k.host;
+        else if (which === C.TASK_NAME_PORT || which === C.TASK_BOOTSTRAP_PORT) {
+          name = k.specials.get(which) ?? k.sendRight(which === C.TASK_NAME_PORT ? C.IKOT_TASK_NAME : 0, 0);
+          k.specials.set(which, name);
+        } else if (which === C.TASK_ACCESS_PORT || which === C.TASK_DEBUG_CONTROL_PORT) name = k.specials.get(which) ?? 0;
+        if (name === undefined) return [C.KERN_INVALID_ARGUMENT, 0];
+        const p = k.ports.get(name);
+        if (p) p.sendRefs++;
+        return [0, name];
+      },
+      task_set_special_port(task, which, port) {
+        k.log('task_set_special_port', task, which, port);
+        if (which === C.TASK_KERNEL_PORT || which === C.TASK_HOST_PORT) return C.KERN_NO_ACCESS;
+        if (which !== C.TASK_BOOTSTRAP_PORT && which !== C.TASK_ACCESS_PORT && which !== C.TASK_DEBUG_CONTROL_PORT) return C.KERN_INVALID_ARGUMENT;
+        k.specials.set(which, port);
+        return 0;
       },
       mach_port_kobject(task, name) {
         k.probes.push('mach_port_kobject');
