@@ -58,7 +58,8 @@ export abstract class Right implements Disposable {
 
   /**
    * Release what this object owns: one user reference of a send or send-once right
-   * (mach_port_deallocate), or the receive right / port set (mod_refs −1).
+   * (mach_port_deallocate), or the receive right / port set (mod_refs −1; a receive
+   * right whose guard the object knows, mach_port_destruct with that guard).
    * Idempotent: closing a closed, moved or consumed object does nothing.
    */
   close(): void {
@@ -66,7 +67,7 @@ export abstract class Right implements Disposable {
     this.slot.state = 'closed';
     untrack(this);
     this.onClose();
-    releaseRight(this.slot.api, this.slot.name, this.slot.kind);
+    releaseRight(this.slot.api, this.slot.name, this.slot.kind, this.slot.guard);
   }
 
   /** Same as {@link close}, for `using` declarations. */

@@ -9,7 +9,7 @@ import './dispose.js';
 
 export { Right } from './base.js';
 export { ReceiveRight, SendRight, SendOnceRight, PortSet } from './rights.js';
-export type { AllocateOptions, NoSendersOptions, RequestOptions } from './rights.js';
+export type { AllocateOptions, GuardOptions, NoSendersOptions, ReceiveFromOptions, RequestOptions } from './rights.js';
 export { Message } from './message.js';
 export type { CarriedKind, CarriedRight } from './message.js';
 export { PortTransfer, portTransfer } from './transfer.js';

@@ -53,6 +53,11 @@ export interface Slot {
   name: number;
   readonly kind: RightKind;
   state: RightState;
+  /**
+   * The guard of a guarded receive right, when the owner knows it: releasing the right
+   * then goes through mach_port_destruct with it (mod_refs would raise a guard exception).
+   */
+  guard?: bigint;
   /** For the warning: which class owned it. */
   readonly owner: string;
 }
@@ -80,12 +85,14 @@ export function isTaskGone(err: unknown): boolean {
  * Release exactly the one user reference (or the receive / port-set right) that `kind`
  * stands for. Send and send-once rights go through mach_port_deallocate, which also
  * works once the port died and the name became a dead name (mod_refs(SEND) would
- * fail then and leak the name). Receive rights and port sets use mod_refs(-1).
+ * fail then and leak the name). Receive rights and port sets use mod_refs(-1), a
+ * receive right whose `guard` is given mach_port_destruct(name, 0, guard).
  */
-export function releaseRight(api: MachApi, name: number, kind: RightKind): void {
+export function releaseRight(api: MachApi, name: number, kind: RightKind, guard?: bigint): void {
   const task = api.mach_task_self();
   try {
     if (kind === 'send' || kind === 'send-once') api.mach_port_deallocate(task, name);
+    else if (kind === 'receive' && guard !== undefined) api.mach_port_destruct(task, name, 0, guard);
     else api.mach_port_mod_refs(task, name, rightOf(kind), -1);
   } catch (err) {
     if (isTaskGone(err)) return;
@@ -112,7 +119,7 @@ const registry = new FinalizationRegistry<Held>((held) => {
   for (const s of open) {
     s.state = 'closed';
     try {
-      releaseRight(s.api, s.name, s.kind);
+      releaseRight(s.api, s.name, s.kind, s.guard);
     } catch {
       // The name was already gone; nothing left to release.
     }
@@ -155,6 +162,21 @@ export function hexName(name: number): string {
 export function optionsOf<T>(where: string, opts: T): T {
   if (typeof opts !== 'object' || opts === null) throw new TypeError(`${where}: options must be an object`);
   return opts;
+}
+
+/** A guard value (mach_port_context_t): a bigint from 0 to 2^64 − 1, else a TypeError naming `where`. */
+export function checkGuard(where: string, what: string, value: unknown): bigint {
+  if (typeof value !== 'bigint' || value < 0n || value > 0xffff_ffff_ffff_ffffn) {
+    throw new TypeError(`${where}: ${what} must be a bigint from 0 to 2^64 - 1`);
+  }
+  return value;
+}
+
+/** Check an optional boolean option. */
+export function checkFlag(where: string, what: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${where}: ${what} must be a boolean`);
+  return value;
 }
 
 /** Check a millisecond timeout argument. */

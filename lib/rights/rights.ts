@@ -24,14 +24,21 @@ import {
   MACH_PORT_TYPE_RECEIVE,
   MACH_PORT_TYPE_SEND,
   MACH_PORT_TYPE_SEND_ONCE,
+  MACH_PORT_STATUS_FLAG_GUARDED,
   MIG_SERVER_DIED,
+  MPG_IMMOVABLE_RECEIVE,
+  MPG_STRICT,
+  MPO_CONTEXT_AS_GUARD,
+  MPO_IMMOVABLE_RECEIVE,
+  MPO_QLIMIT,
+  MPO_STRICT,
   KERN_FAILURE,
   KERN_INVALID_RIGHT,
 } from '../constants.js';
 import { MachError } from '../errors.js';
-import type { MachApi, MachMessage, mach_port_limits_t, mach_port_status_t, PortPeekResult } from '../types.js';
+import type { MachApi, MachMessage, mach_port_limits_t, mach_port_options_t, mach_port_status_t, PortPeekResult } from '../types.js';
 import { INTERNAL, Right } from './base.js';
-import { optionsOf, resolveApi, type RightKind, type RightOptions } from './internal.js';
+import { checkFlag, checkGuard, optionsOf, resolveApi, type RightKind, type RightOptions } from './internal.js';
 import type { Message } from './message.js';
 import { watchDeadName, watchNoSenders, type DeadNameEvent, type NoSendersEvent } from './notify.js';
 import { iterateOn, peekArgs, receiveOn, tryReceiveOn, type IterateOptions, type PeekOptions, type ReceiveOptions } from './receive.js';
@@ -51,6 +58,38 @@ function checkType(api: MachApi, where: string, name: number, bits: number, what
 export interface AllocateOptions extends RightOptions {
   /** Queue limit to set right away (the kernel default is 5, MACH_PORT_QLIMIT_DEFAULT). */
   qlimit?: number;
+  /**
+   * Create the port guarded with this 64-bit value (a bigint from 0 to 2^64 − 1):
+   * mach_port_construct with MPO_CONTEXT_AS_GUARD. The object remembers the guard and
+   * close() destroys the right with mach_port_destruct and it.
+   */
+  guard?: bigint;
+  /** With `guard`: a strict guard (MPO_STRICT). The context cannot be changed and reads 0; swapGuard is refused. */
+  strict?: boolean;
+  /** With `guard`: the receive right can never be moved (MPO_IMMOVABLE_RECEIVE), even after unguard. */
+  immovable?: boolean;
+}
+
+/** Options of {@link ReceiveRight.from}. */
+export interface ReceiveFromOptions extends RightOptions {
+  /** The guard of an already guarded receive right, so that close() can destroy it (mach_port_destruct). */
+  guard?: bigint;
+}
+
+/** Options of {@link ReceiveRight.guard}. */
+export interface GuardOptions {
+  /** A strict guard (MPG_STRICT): the context cannot be changed and reads 0; swapGuard is refused. */
+  strict?: boolean;
+  /**
+   * Make the receive right immovable for good (MPG_IMMOVABLE_RECEIVE, through
+   * mach_port_guard_with_flags): unguarding does not make it movable again.
+   */
+  immovable?: boolean;
+}
+
+/** Check a queue limit (JS input) before any Mach call. */
+function checkQlimit(where: string, value: unknown): asserts value is number {
+  if (!Number.isInteger(value) || (value as number) < 0) throw new TypeError(`${where}: qlimit must be a non-negative integer`);
 }
 
 /** Options of {@link ReceiveRight.requestNoSenders}. */
@@ -65,11 +104,11 @@ export interface NoSendersOptions {
   signal?: AbortSignal;
 }
 
-/** A right object of the given kind, owning `name` in `api`'s task. Internal: no checks. */
-export function adoptRight(kind: RightKind, api: MachApi, name: number): Right {
+/** A right object of the given kind, owning `name` in `api`'s task (a receive right guarded with `guard`). Internal: no checks. */
+export function adoptRight(kind: RightKind, api: MachApi, name: number, guard?: bigint): Right {
   switch (kind) {
     case 'receive':
-      return new ReceiveRight(INTERNAL, api, name);
+      return new ReceiveRight(INTERNAL, api, name, guard);
     case 'send':
       return new SendRight(INTERNAL, api, name);
     case 'send-once':
@@ -88,13 +127,33 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
   #noSenders: Promise<NoSendersEvent> | undefined;
 
   /** @internal Use {@link ReceiveRight.allocate} or {@link ReceiveRight.from}. */
-  constructor(key: typeof INTERNAL, api: MachApi, name: number) {
+  constructor(key: typeof INTERNAL, api: MachApi, name: number, guard?: bigint) {
     super(key, api, name, 'receive');
+    if (guard !== undefined) this.slot.guard = guard;
   }
 
-  /** mach_port_allocate(RECEIVE): a new port, owned by the returned object. */
+  /**
+   * A new port, owned by the returned object: mach_port_allocate(RECEIVE), then the queue
+   * limit if given. With `guard`, mach_port_construct instead, in one call: the port is
+   * created guarded (MPO_CONTEXT_AS_GUARD, plus MPO_STRICT / MPO_IMMOVABLE_RECEIVE /
+   * MPO_QLIMIT as asked), and close() destroys it with mach_port_destruct and the guard.
+   */
   static allocate(opts: AllocateOptions = {}): ReceiveRight {
-    const api = resolveApi(optionsOf('ReceiveRight.allocate', opts).api);
+    const where = 'ReceiveRight.allocate';
+    const api = resolveApi(optionsOf(where, opts).api);
+    if (opts.qlimit !== undefined) checkQlimit(where, opts.qlimit);
+    const strict = checkFlag(where, 'strict', opts.strict);
+    const immovable = checkFlag(where, 'immovable', opts.immovable);
+    if (opts.guard !== undefined) {
+      const guard = checkGuard(where, 'guard', opts.guard);
+      const options: mach_port_options_t = { flags: MPO_CONTEXT_AS_GUARD | (strict ? MPO_STRICT : 0) | (immovable ? MPO_IMMOVABLE_RECEIVE : 0) };
+      if (opts.qlimit !== undefined) {
+        options.flags |= MPO_QLIMIT;
+        options.mpl = { mpl_qlimit: opts.qlimit };
+      }
+      return new ReceiveRight(INTERNAL, api, api.mach_port_construct(api.mach_task_self(), options, guard), guard);
+    }
+    if (strict || immovable) throw new TypeError(`${where}: strict and immovable apply to a guarded port: give a guard too`);
     const name = api.mach_port_allocate(api.mach_task_self(), MACH_PORT_RIGHT_RECEIVE);
     const right = new ReceiveRight(INTERNAL, api, name);
     if (opts.qlimit !== undefined) {
@@ -108,11 +167,17 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
     return right;
   }
 
-  /** Adopt the receive right already held under `name`: the object now owns (and will release) it. */
-  static from(name: number, opts: RightOptions = {}): ReceiveRight {
-    const api = resolveApi(optionsOf('ReceiveRight.from', opts).api);
-    checkType(api, 'ReceiveRight.from', name, MACH_PORT_TYPE_RECEIVE, 'a receive right');
-    return new ReceiveRight(INTERNAL, api, name);
+  /**
+   * Adopt the receive right already held under `name`: the object now owns (and will
+   * release) it. For a guarded right pass its `guard`, which close() then presents to
+   * mach_port_destruct; it is not checked here (the kernel hides a strict guard).
+   */
+  static from(name: number, opts: ReceiveFromOptions = {}): ReceiveRight {
+    const where = 'ReceiveRight.from';
+    const api = resolveApi(optionsOf(where, opts).api);
+    const guard = opts.guard === undefined ? undefined : checkGuard(where, 'guard', opts.guard);
+    checkType(api, where, name, MACH_PORT_TYPE_RECEIVE, 'a receive right');
+    return new ReceiveRight(INTERNAL, api, name, guard);
   }
 
   /** bootstrap_check_in: the receive right of a service declared to launchd (or the emulated launchd). */
@@ -159,7 +224,7 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
     return (info as mach_port_limits_t).mpl_qlimit;
   }
   set qlimit(value: number) {
-    if (!Number.isInteger(value) || value < 0) throw new TypeError('ReceiveRight.qlimit: must be a non-negative integer');
+    checkQlimit('ReceiveRight.qlimit', value);
     const limits: mach_port_limits_t = { mpl_qlimit: value };
     this.api.mach_port_set_attributes(this.task, this.live('qlimit'), MACH_PORT_LIMITS_INFO, limits);
   }
@@ -167,6 +232,91 @@ export class ReceiveRight extends Right implements AsyncIterable<Message> {
   /** mach_port_get_attributes(MACH_PORT_RECEIVE_STATUS): seqno, mscount, qlimit, msgcount, … */
   status(): mach_port_status_t {
     return this.api.mach_port_get_attributes(this.task, this.live('status'), MACH_PORT_RECEIVE_STATUS, MACH_PORT_RECEIVE_STATUS_COUNT) as mach_port_status_t;
+  }
+
+  /**
+   * True when the port is guarded (MACH_PORT_STATUS_FLAG_GUARDED in the receive status),
+   * as the kernel says, whoever set the guard.
+   */
+  get guarded(): boolean {
+    return (this.status().mps_flags & MACH_PORT_STATUS_FLAG_GUARDED) !== 0;
+  }
+
+  /**
+   * The port's context (mach_port_get_context), which on a guarded port is its guard.
+   * A strictly guarded port's context reads 0n: the kernel does not reveal a strict guard.
+   */
+  get context(): bigint {
+    return this.api.mach_port_get_context(this.task, this.live('context'));
+  }
+
+  /**
+   * Guard the port with `guard` (a bigint from 0 to 2^64 − 1): mach_port_guard, or
+   * mach_port_guard_with_flags when `immovable` is set. The port must be unguarded with
+   * context 0, else the kernel's MachError (KERN_INVALID_ARGUMENT, a MachGuardError
+   * where XNU raises a fatal guard exception). From then on close() destroys the right
+   * with mach_port_destruct and this guard.
+   */
+  guard(guard: bigint, opts: GuardOptions = {}): void {
+    const where = 'ReceiveRight.guard';
+    checkGuard(where, 'guard', guard);
+    optionsOf(where, opts);
+    const strict = checkFlag(where, 'strict', opts.strict);
+    const immovable = checkFlag(where, 'immovable', opts.immovable);
+    const name = this.live('guard');
+    if (immovable) this.api.mach_port_guard_with_flags(this.task, name, guard, MPG_IMMOVABLE_RECEIVE | (strict ? MPG_STRICT : 0));
+    else this.api.mach_port_guard(this.task, name, guard, strict);
+    this.slot.guard = guard;
+  }
+
+  /**
+   * Remove the port's guard (mach_port_unguard), presenting `guard`, by default the one
+   * this object knows (set by {@link allocate}, {@link from}, {@link guard} or
+   * {@link swapGuard}). A wrong guard, or an unguarded port, is the kernel's
+   * KERN_INVALID_ARGUMENT (a MachGuardError) and leaves the object as it was. An
+   * immovable receive right stays immovable.
+   */
+  unguard(guard?: bigint): void {
+    const presented = this.#presented('unguard', 'guard', guard);
+    this.api.mach_port_unguard(this.task, this.slot.name, presented);
+    delete this.slot.guard;
+  }
+
+  /**
+   * Replace the guard with `newGuard` (mach_port_swap_guard), presenting `oldGuard`, by
+   * default the one this object knows. Refused with KERN_INVALID_ARGUMENT (a
+   * MachGuardError) on an unguarded or strictly guarded port or for a wrong old guard;
+   * the object keeps its guard then.
+   */
+  swapGuard(newGuard: bigint, oldGuard?: bigint): void {
+    checkGuard('ReceiveRight.swapGuard', 'newGuard', newGuard);
+    const presented = this.#presented('swapGuard', 'oldGuard', oldGuard);
+    this.api.mach_port_swap_guard(this.task, this.slot.name, presented, newGuard);
+    this.slot.guard = newGuard;
+  }
+
+  /**
+   * @internal A failed send that moved this right handed it back: the kernel dropped the
+   * guard when it took the right in, so forget it when the port is no longer guarded.
+   */
+  afterFailedSend(): void {
+    if (this.slot.state !== 'open' || this.slot.guard === undefined) return;
+    try {
+      if (!this.guarded) delete this.slot.guard;
+    } catch (err) {
+      // The task is gone or the name no longer holds the right: nothing left to know.
+      if (!(err instanceof MachError)) throw err;
+    }
+  }
+
+  /** The guard to present: the one given, else the one this object knows (TypeError when none). */
+  #presented(method: string, what: string, given: bigint | undefined): bigint {
+    const where = `ReceiveRight.${method}`;
+    if (given !== undefined) checkGuard(where, what, given);
+    this.live(method);
+    const guard = given ?? this.slot.guard;
+    if (guard === undefined) throw new TypeError(`${where}: this object knows no guard for the port; pass ${what}`);
+    return guard;
   }
 
   /**

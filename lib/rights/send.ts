@@ -357,6 +357,7 @@ export function settleFailure(api: MachApi, built: Built, before: Map<string, nu
       taken--;
     }
   }
+  for (const p of built.placed) if (p.transfer.moves) p.transfer.source!.afterFailedSend?.();
 }
 
 /**

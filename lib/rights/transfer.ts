@@ -37,6 +37,12 @@ export interface TransferSource {
   markGone(state: 'moved' | 'consumed'): void;
   /** The kernel handed the right back under another name. */
   rename(name: number): void;
+  /**
+   * A send that carried this right with a MOVE disposition failed, and the source still
+   * owns its right: bring what the object knows about it up to date (a receive right the
+   * kernel took in and handed back has lost its guard).
+   */
+  afterFailedSend?(): void;
   toString(): string;
 }
 
