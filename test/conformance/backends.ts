@@ -12,6 +12,7 @@
  * capability reports the scenario as skipped with the reason in its name.
  * @module
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MachApi } from '../../lib/types.js';
@@ -29,8 +30,13 @@ import { kernelHostBackend } from '../kernel-host/conformance-backend.js';
  *   (first names use generation 0x03, a freed index is reused first). Deterministic
  *   only in a space nobody else has touched.
  * - `invariants`: the scenario checks kernel-wide bookkeeping the emulator exposes.
+ * - `sip`: the scenario expects System Integrity Protection to be fully enabled (the
+ *   emulator models it so). task_set_special_port(TASK_KERNEL_PORT / TASK_HOST_PORT) is
+ *   refused only while csr_check(CSR_ALLOW_KERNEL_DEBUGGER) fails
+ *   (xnu:osfmk/kern/ipc_tt.c:task_set_special_port); with that restriction lifted the call
+ *   succeeds and replaces this process's own task or host port for the rest of the run.
  */
-export type Capability = 'peer' | 'terminate' | 'fatal-guard' | 'fresh-space' | 'invariants' | 'kobject-call';
+export type Capability = 'peer' | 'terminate' | 'fatal-guard' | 'fresh-space' | 'invariants' | 'kobject-call' | 'sip';
 
 /** One backend of the suite. */
 export interface Backend {
@@ -113,7 +119,24 @@ function emulatorBackend(mod: EmulatorModule | undefined, reason: string, broken
 // ---------------------------------------------------------------------------
 // Native
 
-const NATIVE_MISSING: Record<Capability, string | undefined> = {
+/**
+ * Why this Mac does not count as having System Integrity Protection fully enabled, or
+ * undefined when `csrutil status` says it is. Anything else (disabled, a custom
+ * configuration, csrutil failing) is reported, since the scenarios that need SIP would
+ * change this process's special ports there.
+ */
+function sipMissing(): string | undefined {
+  let out: string;
+  try {
+    out = execFileSync('/usr/bin/csrutil', ['status'], { encoding: 'utf8', timeout: 10_000 });
+  } catch (err) {
+    return `needs System Integrity Protection enabled, and csrutil status failed (${(err as Error).message.split('\n')[0]})`;
+  }
+  if (/System Integrity Protection status: enabled\./.test(out)) return undefined;
+  return `needs System Integrity Protection fully enabled (csrutil status: ${out.trim().split('\n')[0]}); without it task_set_special_port(TASK_KERNEL_PORT / TASK_HOST_PORT) would succeed and replace this process's own port`;
+}
+
+const NATIVE_MISSING: Record<Exclude<Capability, 'sip'>, string | undefined> = {
   peer: 'needs a peer task (the native backend has only this process’s own task)',
   terminate: 'needs to terminate a task (the native backend cannot terminate its own process)',
   'fatal-guard': 'provokes an always-fatal EXC_GUARD: macOS would kill this process',
@@ -126,11 +149,16 @@ const NATIVE_MISSING: Record<Capability, string | undefined> = {
 function nativeBackend(): Backend {
   const loaded = loadNativeApi();
   const api = loaded.api;
+  let sip: { why: string | undefined } | undefined;
   return {
     name: 'native',
     available: api !== undefined,
     reason: api ? undefined : loaded.reason,
-    missing: (cap) => NATIVE_MISSING[cap],
+    missing(cap) {
+      if (cap !== 'sip') return NATIVE_MISSING[cap];
+      sip ??= { why: sipMissing() };
+      return sip.why;
+    },
     newTask() {
       if (!api) throw new Error(loaded.reason);
       return api;

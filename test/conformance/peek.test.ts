@@ -111,8 +111,8 @@ suite('mach_port_peek', () => {
   );
 
   conformance(
-    'errors: empty queue → KERN_FAILURE; NULL/DEAD → KERN_INVALID_RIGHT; a send (the host port), send-once or port set name → KERN_INVALID_RIGHT; unknown → KERN_INVALID_NAME',
-    'xnu:osfmk/ipc/mach_port.c:mach_port_peek (!MACH_PORT_VALID → KERN_INVALID_RIGHT; ipc_port_translate_receive)',
+    'errors: empty queue → KERN_FAILURE; NULL/DEAD → KERN_INVALID_RIGHT; a send (the host port), send-once or port set name → KERN_INVALID_RIGHT; unknown or a dead-name entry → KERN_INVALID_NAME',
+    'xnu:osfmk/ipc/mach_port.c:mach_port_peek (!MACH_PORT_VALID → KERN_INVALID_RIGHT; ipc_port_translate_receive); ipc_right.c:ipc_right_lookup_read (no object → KERN_INVALID_NAME)',
     async ({ api, task }) => {
       const p = port(api);
       expectMachError(() => api.mach_port_peek(task, p, AUDIT), 'KERN_FAILURE');
@@ -122,6 +122,8 @@ suite('mach_port_peek', () => {
       expectMachError(() => api.mach_port_peek(task, sendOnce(api, p), AUDIT), 'KERN_INVALID_RIGHT');
       expectMachError(() => api.mach_port_peek(task, portSet(api), AUDIT), 'KERN_INVALID_RIGHT');
       expectMachError(() => api.mach_port_peek(task, unusedName(api), AUDIT), 'KERN_INVALID_NAME');
+      // A dead-name entry has no object: ipc_right_lookup_read answers KERN_INVALID_NAME.
+      expectMachError(() => api.mach_port_peek(task, api.mach_port_allocate(task, C.MACH_PORT_RIGHT_DEAD_NAME), AUDIT), 'KERN_INVALID_NAME');
     },
   );
 
@@ -180,12 +182,13 @@ suite('mach_port_get_srights', () => {
   );
 
   conformance(
-    'errors: NULL, DEAD and unknown names → KERN_INVALID_NAME (no MACH_PORT_VALID check); a send (the host port), send-once or port set name → KERN_INVALID_RIGHT',
+    'errors: NULL, DEAD, unknown and dead-name entries → KERN_INVALID_NAME (no MACH_PORT_VALID check); a send (the host port), send-once or port set name → KERN_INVALID_RIGHT',
     'xnu:osfmk/ipc/mach_debug.c:mach_port_get_srights; ipc_right.c:ipc_right_lookup_read (index 0 → KERN_INVALID_NAME); ipc_object.c:ipc_object_translate',
     ({ api, task }) => {
       expectMachError(() => api.mach_port_get_srights(task, C.MACH_PORT_NULL), 'KERN_INVALID_NAME');
       expectMachError(() => api.mach_port_get_srights(task, C.MACH_PORT_DEAD), 'KERN_INVALID_NAME');
       expectMachError(() => api.mach_port_get_srights(task, unusedName(api)), 'KERN_INVALID_NAME');
+      expectMachError(() => api.mach_port_get_srights(task, api.mach_port_allocate(task, C.MACH_PORT_RIGHT_DEAD_NAME)), 'KERN_INVALID_NAME');
       expectMachError(() => api.mach_port_get_srights(task, api.mach_host_self()), 'KERN_INVALID_RIGHT');
       expectMachError(() => api.mach_port_get_srights(task, sendOnce(api, port(api))), 'KERN_INVALID_RIGHT');
       expectMachError(() => api.mach_port_get_srights(task, portSet(api)), 'KERN_INVALID_RIGHT');
