@@ -254,9 +254,16 @@ export class GuardChecks {
     if (this.isGuarded(task, name).strict) this.raise(C.KERN_INVALID_ARGUMENT, C.kGUARD_EXC_SET_CONTEXT, name, 'mach_port_set_context');
   }
 
+  /**
+   * ipc_port_translate_receive's answer as a guard: an entry without a port or set (a dead
+   * name; mach_port_type has just turned a send right to a dead port into one) is
+   * KERN_INVALID_NAME, as ipc_right_lookup_read finds no object there
+   * (xnu:osfmk/ipc/ipc_right.c:ipc_right_lookup_read); any other right that is not a
+   * receive right is KERN_INVALID_RIGHT.
+   */
   private receiveRightOrGuard(task: number, name: number, call: string): boolean {
     const t = this.typeOf(task, name);
-    if (t === undefined) {
+    if (t === undefined || (t & (SEND | RECEIVE | SEND_ONCE | PORT_SET)) === 0) {
       this.raise(C.KERN_INVALID_NAME, C.kGUARD_EXC_INVALID_NAME, name, call);
       return false;
     }

@@ -88,6 +88,13 @@ export class FakeKernel {
     return name;
   }
 
+  /** A dead name (one user reference). */
+  deadName(): number {
+    const name = this.newName();
+    this.ports.set(name, this.port(C.MACH_PORT_TYPE_DEAD_NAME, 1));
+    return name;
+  }
+
   /** A receive right with a send right under the same name. */
   receiveWithSend(): number {
     const name = this.newName();

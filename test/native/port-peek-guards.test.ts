@@ -48,6 +48,9 @@ describe('NativeApi.mach_port_peek (stand-in addon)', () => {
     );
     expect(() => api.mach_port_peek(task, k.sendRight(), TRAILER(0))).toThrow(expect.objectContaining({ code: 'KERN_INVALID_RIGHT', reasonName: 'kGUARD_EXC_INVALID_RIGHT' }));
     expect(() => api.mach_port_peek(task, 0x9903, TRAILER(0))).toThrow(expect.objectContaining({ code: 'KERN_INVALID_NAME', reasonName: 'kGUARD_EXC_INVALID_NAME' }));
+    // A dead name has no object for ipc_right_lookup_read: KERN_INVALID_NAME, not _RIGHT.
+    expect(() => api.mach_port_peek(task, k.deadName(), TRAILER(0))).toThrow(expect.objectContaining({ code: 'KERN_INVALID_NAME', reasonName: 'kGUARD_EXC_INVALID_NAME' }));
+    expect(() => api.mach_port_swap_guard(task, k.deadName(), 1n, 2n)).toThrow(expect.objectContaining({ code: 'KERN_INVALID_NAME', reasonName: 'kGUARD_EXC_INVALID_NAME' }));
     expect(k.called('mach_port_peek')).toHaveLength(0);
     // An invalid name is KERN_INVALID_RIGHT without a guard: the kernel answers.
     expect(() => api.mach_port_peek(task, C.MACH_PORT_NULL, TRAILER(C.MACH_RCV_TRAILER_CTX))).toThrow(expect.objectContaining({ name: 'MachError' }));
