@@ -7,14 +7,11 @@
  * kernel's own answers are the macOS CI job's (the conformance scenarios run there on the
  * native backend).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../lib/constants.js';
-import type { NativeAddon } from '../../lib/native/addon.js';
 import { NativeApi } from '../../lib/native/api.js';
-import { checkAddonFile } from '../../scripts/check-macho.js';
 import { FakeKernel } from './fake-addon.js';
+import { apiWithout, describeBindingsInBuilds } from './optional-bindings.js';
 
 function setup() {
   const k = new FakeKernel();
@@ -73,14 +70,7 @@ describe('NativeApi.task_get_special_port / task_set_special_port (stand-in addo
 
 describe('an addon built before the bindings', () => {
   it('answers KERN_NOT_SUPPORTED, after the argument checks', () => {
-    const k = new FakeKernel();
-    const addon = k.addon() as Partial<NativeAddon>;
-    delete addon.mach_port_dnrequest_info;
-    delete addon.mach_port_space_basic_info;
-    delete addon.task_get_special_port;
-    delete addon.task_set_special_port;
-    const api = new NativeApi(addon as NativeAddon);
-    const task = api.mach_task_self();
+    const { k, api, task } = apiWithout(['mach_port_dnrequest_info', 'mach_port_space_basic_info', 'task_get_special_port', 'task_set_special_port']);
     const p = k.receiveRight();
     const notSupported = expect.objectContaining({ code: 'KERN_NOT_SUPPORTED', message: expect.stringMatching(/rebuild/) });
     expect(() => api.mach_port_dnrequest_info(task, p)).toThrow(notSupported);
@@ -91,23 +81,4 @@ describe('an addon built before the bindings', () => {
   });
 });
 
-const root = join(import.meta.dirname, '..', '..');
-const builds = (['arm64', 'x64'] as const).map((arch) => ({ arch, file: join(root, 'build', `darwin-${arch}`, 'machport.node') }));
-const missing = builds.filter((b) => !existsSync(b.file)).map((b) => `build/darwin-${b.arch}`);
-
-describe.skipIf(missing.length > 0)(
-  `the cross-compiled addons carry the bindings${missing.length ? ` (skipped: ${missing.join(', ')} not built; run npm run build:darwin)` : ''}`,
-  () => {
-    for (const { arch, file } of builds) {
-      it(`darwin-${arch}: exports mach_port_dnrequest_info, _space_basic_info, task_get/set_special_port, bound to libSystem`, () => {
-        const bytes = readFileSync(file);
-        const { parsed } = checkAddonFile(file, { arch });
-        const bound = new Map(parsed.slices[0]!.undefinedSymbols.map((s) => [s.name, s.library]));
-        for (const name of ['mach_port_dnrequest_info', 'mach_port_space_basic_info', 'task_get_special_port', 'task_set_special_port']) {
-          expect(bytes.includes(`${name}\0`), name).toBe(true);
-          expect(bound.get(`_${name}`), name).toBe('/usr/lib/libSystem.B.dylib');
-        }
-      });
-    }
-  },
-);
+describeBindingsInBuilds(['mach_port_dnrequest_info', 'mach_port_space_basic_info', 'task_get_special_port', 'task_set_special_port']);

@@ -6,15 +6,12 @@
  * bindings with their libSystem calls bound. The kernel's own answers are the macOS CI
  * job's (the conformance scenarios run there on the native backend).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../lib/constants.js';
 import { MachGuardError } from '../../lib/errors.js';
-import type { NativeAddon } from '../../lib/native/addon.js';
 import { NativeApi } from '../../lib/native/api.js';
-import { checkAddonFile } from '../../scripts/check-macho.js';
 import { FakeKernel } from './fake-addon.js';
+import { apiWithout, describeBindingsInBuilds } from './optional-bindings.js';
 
 function setup(behavior = 0x80) {
   const k = new FakeKernel();
@@ -112,14 +109,7 @@ describe('NativeApi.mach_port_get_srights (stand-in addon)', () => {
 
 describe('an addon built before the bindings', () => {
   it('answers KERN_NOT_SUPPORTED, after the argument checks', () => {
-    const k = new FakeKernel();
-    const addon = k.addon() as Partial<NativeAddon>;
-    delete addon.mach_port_peek;
-    delete addon.mach_port_get_srights;
-    delete addon.mach_port_guard_with_flags;
-    delete addon.mach_port_swap_guard;
-    const api = new NativeApi(addon as NativeAddon);
-    const task = api.mach_task_self();
+    const { k, api, task } = apiWithout(['mach_port_peek', 'mach_port_get_srights', 'mach_port_guard_with_flags', 'mach_port_swap_guard']);
     const p = k.receiveRight();
     const notSupported = expect.objectContaining({ code: 'KERN_NOT_SUPPORTED', message: expect.stringMatching(/rebuild/) });
     expect(() => api.mach_port_peek(task, p, 0)).toThrow(notSupported);
@@ -130,23 +120,4 @@ describe('an addon built before the bindings', () => {
   });
 });
 
-const root = join(import.meta.dirname, '..', '..');
-const builds = (['arm64', 'x64'] as const).map((arch) => ({ arch, file: join(root, 'build', `darwin-${arch}`, 'machport.node') }));
-const missing = builds.filter((b) => !existsSync(b.file)).map((b) => `build/darwin-${b.arch}`);
-
-describe.skipIf(missing.length > 0)(
-  `the cross-compiled addons carry the bindings${missing.length ? ` (skipped: ${missing.join(', ')} not built; run npm run build:darwin)` : ''}`,
-  () => {
-    for (const { arch, file } of builds) {
-      it(`darwin-${arch}: exports mach_port_peek, _get_srights, _guard_with_flags, _swap_guard, bound to libSystem`, () => {
-        const bytes = readFileSync(file);
-        const { parsed } = checkAddonFile(file, { arch });
-        const bound = new Map(parsed.slices[0]!.undefinedSymbols.map((s) => [s.name, s.library]));
-        for (const name of ['mach_port_peek', 'mach_port_get_srights', 'mach_port_guard_with_flags', 'mach_port_swap_guard']) {
-          expect(bytes.includes(`${name}\0`), name).toBe(true);
-          expect(bound.get(`_${name}`), name).toBe('/usr/lib/libSystem.B.dylib');
-        }
-      });
-    }
-  },
-);
+describeBindingsInBuilds(['mach_port_peek', 'mach_port_get_srights', 'mach_port_guard_with_flags', 'mach_port_swap_guard']);
