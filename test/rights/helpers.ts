@@ -1,4 +1,6 @@
 // Shared helpers of the rights tests: emulated tasks and exact views of a task's names.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { expect } from 'vitest';
 import {
   MACH_MSG_TYPE_MAKE_SEND,
@@ -11,7 +13,7 @@ import {
   MACH_PORT_TYPE_SEND_ONCE,
 } from '../../lib/constants.js';
 import { Kernel, type Port } from '../../lib/emulator/index.js';
-import { ReceiveRight, SendRight } from '../../lib/rights/index.js';
+import { LEAK_WARNING_CODE, ReceiveRight, SendRight } from '../../lib/rights/index.js';
 import type { MachApi } from '../../lib/types.js';
 import { MachError } from '../../lib/errors.js';
 
@@ -110,4 +112,29 @@ export function throwsWith(fn: () => unknown, code: string): MachError {
     return err as MachError;
   }
   throw new Error(`expected a throw with ${code}`);
+}
+
+/**
+ * The garbage-collection safety net: `make` creates a right object and returns its name
+ * without keeping the object; garbage is collected until that name is gone from `api`'s
+ * space, and the leak warning must have been emitted.
+ */
+export async function expectReleasedWhenCollected(api: MachApi, make: () => number): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  const name = make();
+  try {
+    for (let i = 0; i < 50 && typeOf(api, name) !== 'KERN_INVALID_NAME'; i++) {
+      gc();
+      await tick(5);
+    }
+    expect(typeOf(api, name)).toBe('KERN_INVALID_NAME');
+    await tick(5);
+    expect(warnings.some((w) => (w as { code?: string }).code === LEAK_WARNING_CODE)).toBe(true);
+  } finally {
+    process.off('warning', onWarning);
+  }
 }
