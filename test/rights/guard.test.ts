@@ -19,7 +19,7 @@ import {
 import { MachGuardError } from '../../lib/errors.js';
 import { ReceiveRight } from '../../lib/rights/index.js';
 import type { MachApi } from '../../lib/types.js';
-import { checkInvariants, expectReleasedWhenCollected, sendRightFor, space, throwsWith, tick, typeOf, world } from './helpers.js';
+import { checkInvariants, expectReleasedWhenCollected, sendRightFor, space, throwsWith, typeOf, world } from './helpers.js';
 
 const G = 0xfeed_face_cafe_beefn;
 

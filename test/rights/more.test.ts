@@ -12,7 +12,7 @@ import {
 import { MachError } from '../../lib/errors.js';
 import * as root from '../../lib/index.js';
 import { Message, PortSet, PortTransfer, ReceiveRight, SendOnceRight, SendRight } from '../../lib/rights/index.js';
-import { checkInvariants, connect, expectReleasedWhenCollected, refs, rejectsWith, sendRightFor, space, tick, typeOf, world } from './helpers.js';
+import { checkInvariants, connect, expectReleasedWhenCollected, refs, rejectsWith, sendRightFor, space, tick, world } from './helpers.js';
 
 describe('pseudo-receive', () => {
   it('a send-once right moved in a timed-out message comes back under its new name', async () => {
