@@ -564,6 +564,137 @@ export const TASK_RESOURCE_NOTIFY_PORT = 11;
 export const TASK_MAX_SPECIAL_PORT = TASK_RESOURCE_NOTIFY_PORT;
 
 // ---------------------------------------------------------------------------
+// Exceptions (xnu:osfmk/mach/exception_types.h; the machine parts from
+// osfmk/mach/arm/exception.h, i386/exception.h and the thread_status.h headers)
+
+export const EXC_BAD_ACCESS = 1;
+export const EXC_BAD_INSTRUCTION = 2;
+export const EXC_ARITHMETIC = 3;
+export const EXC_EMULATION = 4;
+export const EXC_SOFTWARE = 5;
+export const EXC_BREAKPOINT = 6;
+export const EXC_SYSCALL = 7;
+export const EXC_MACH_SYSCALL = 8;
+export const EXC_RPC_ALERT = 9;
+export const EXC_CRASH = 10;
+export const EXC_RESOURCE = 11;
+export const EXC_GUARD = 12;
+export const EXC_CORPSE_NOTIFY = 13;
+/** The first exception type (0 is illegal). */
+export const FIRST_EXCEPTION = 1;
+/** Exception types including the illegal 0: 14 on both arm64 and x86_64. */
+export const EXC_TYPES_COUNT = 14;
+
+export const EXC_MASK_BAD_ACCESS = 1 << EXC_BAD_ACCESS;
+export const EXC_MASK_BAD_INSTRUCTION = 1 << EXC_BAD_INSTRUCTION;
+export const EXC_MASK_ARITHMETIC = 1 << EXC_ARITHMETIC;
+export const EXC_MASK_EMULATION = 1 << EXC_EMULATION;
+export const EXC_MASK_SOFTWARE = 1 << EXC_SOFTWARE;
+export const EXC_MASK_BREAKPOINT = 1 << EXC_BREAKPOINT;
+export const EXC_MASK_SYSCALL = 1 << EXC_SYSCALL;
+export const EXC_MASK_MACH_SYSCALL = 1 << EXC_MACH_SYSCALL;
+export const EXC_MASK_RPC_ALERT = 1 << EXC_RPC_ALERT;
+export const EXC_MASK_CRASH = 1 << EXC_CRASH;
+export const EXC_MASK_RESOURCE = 1 << EXC_RESOURCE;
+export const EXC_MASK_GUARD = 1 << EXC_GUARD;
+export const EXC_MASK_CORPSE_NOTIFY = 1 << EXC_CORPSE_NOTIFY;
+/** Machine-specific exception masks: 0 on both arm64 and x86_64. */
+export const EXC_MASK_MACHINE = 0;
+/** Every exception type but EXC_CRASH and EXC_CORPSE_NOTIFY (0x1bfe). */
+export const EXC_MASK_ALL =
+  EXC_MASK_BAD_ACCESS |
+  EXC_MASK_BAD_INSTRUCTION |
+  EXC_MASK_ARITHMETIC |
+  EXC_MASK_EMULATION |
+  EXC_MASK_SOFTWARE |
+  EXC_MASK_BREAKPOINT |
+  EXC_MASK_SYSCALL |
+  EXC_MASK_MACH_SYSCALL |
+  EXC_MASK_RPC_ALERT |
+  EXC_MASK_RESOURCE |
+  EXC_MASK_GUARD |
+  EXC_MASK_MACHINE;
+/**
+ * The kernel's (KERNEL_PRIVATE) set of masks the exception-port calls accept: EXC_MASK_ALL
+ * plus EXC_MASK_CRASH and EXC_MASK_CORPSE_NOTIFY (0x3ffe). The same on arm64 and x86_64,
+ * since EXC_MASK_MACHINE is 0 on both.
+ */
+export const EXC_MASK_VALID = EXC_MASK_ALL | EXC_MASK_CRASH | EXC_MASK_CORPSE_NOTIFY;
+
+/** exception_behavior_t: a catch_exception_raise message with the thread's and task's identity. */
+export const EXCEPTION_DEFAULT = 1;
+/** catch_exception_raise_state: the thread state, no identity. */
+export const EXCEPTION_STATE = 2;
+/** catch_exception_raise_state_identity: identity and thread state. */
+export const EXCEPTION_STATE_IDENTITY = 3;
+/** catch_exception_raise_identity_protected: the task's and thread's identity tokens (needs MACH_EXCEPTION_CODES). */
+export const EXCEPTION_IDENTITY_PROTECTED = 4;
+/** catch_exception_raise_state_identity_protected: identity tokens and thread state. */
+export const EXCEPTION_STATE_IDENTITY_PROTECTED = 5;
+/** Behavior flag: prefer a catch_exception_raise_backtrace message (needs MACH_EXCEPTION_CODES). */
+export const MACH_EXCEPTION_BACKTRACE_PREFERRED = 0x20000000;
+/** Behavior flag: exception-specific errors (unused by the kernel yet). */
+export const MACH_EXCEPTION_ERRORS = 0x40000000;
+/**
+ * Behavior flag: 64-bit code and subcode. As a C int the flagged behavior is negative, and
+ * JavaScript's `|` gives the same signed value (`EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES`
+ * is −2147483647), which is how the exception-port calls report behaviors.
+ */
+export const MACH_EXCEPTION_CODES = 0x80000000;
+/** The behavior flag bits. */
+export const MACH_EXCEPTION_MASK = (MACH_EXCEPTION_CODES | MACH_EXCEPTION_ERRORS | MACH_EXCEPTION_BACKTRACE_PREFERRED) >>> 0;
+
+/** arm64 thread state flavors (xnu:osfmk/mach/arm/thread_status.h). */
+export const ARM_THREAD_STATE = 1;
+export const ARM_VFP_STATE = 2;
+export const ARM_EXCEPTION_STATE = 3;
+export const ARM_DEBUG_STATE = 4;
+export const ARM_THREAD_STATE_NONE = 5;
+export const ARM_THREAD_STATE64 = 6;
+export const ARM_EXCEPTION_STATE64 = 7;
+export const ARM_THREAD_STATE32 = 9;
+export const ARM_EXCEPTION_STATE64_V2 = 10;
+export const ARM_DEBUG_STATE32 = 14;
+export const ARM_DEBUG_STATE64 = 15;
+export const ARM_NEON_STATE = 16;
+export const ARM_NEON_STATE64 = 17;
+export const ARM_PAGEIN_STATE = 27;
+
+/** x86_64 thread state flavors (xnu:osfmk/mach/i386/thread_status.h). */
+export const x86_THREAD_STATE32 = 1;
+export const x86_FLOAT_STATE32 = 2;
+export const x86_EXCEPTION_STATE32 = 3;
+export const x86_THREAD_STATE64 = 4;
+export const x86_FLOAT_STATE64 = 5;
+export const x86_EXCEPTION_STATE64 = 6;
+export const x86_THREAD_STATE = 7;
+export const x86_FLOAT_STATE = 8;
+export const x86_EXCEPTION_STATE = 9;
+export const x86_DEBUG_STATE32 = 10;
+export const x86_DEBUG_STATE64 = 11;
+export const x86_DEBUG_STATE = 12;
+export const X86_THREAD_STATE_NONE = 13;
+export const x86_AVX_STATE32 = 16;
+export const x86_AVX_STATE64 = 17;
+export const x86_AVX_STATE = 18;
+export const x86_AVX512_STATE32 = 19;
+export const x86_AVX512_STATE64 = 20;
+export const x86_AVX512_STATE = 21;
+export const x86_PAGEIN_STATE = 22;
+export const x86_THREAD_FULL_STATE64 = 23;
+export const x86_INSTRUCTION_STATE = 24;
+export const x86_LAST_BRANCH_STATE = 25;
+
+/**
+ * THREAD_STATE_NONE for this machine's architecture: 5 on arm64, 13 on x86_64 (the
+ * headers give it a different value per architecture; `process.arch` picks, as the C
+ * compiler's target does).
+ */
+export const THREAD_STATE_NONE = process.arch === 'x64' ? X86_THREAD_STATE_NONE : ARM_THREAD_STATE_NONE;
+/** MACHINE_THREAD_STATE for this machine: ARM_THREAD_STATE64 on arm64, x86_THREAD_STATE on x86_64. */
+export const MACHINE_THREAD_STATE = process.arch === 'x64' ? x86_THREAD_STATE : ARM_THREAD_STATE64;
+
+// ---------------------------------------------------------------------------
 // Host and task info flavors (xnu:osfmk/mach/host_info.h, task_info.h, vm_statistics.h)
 
 export const HOST_BASIC_INFO = 1;

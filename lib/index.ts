@@ -135,6 +135,12 @@ export const mach_port_space_basic_info = bound('mach_port_space_basic_info');
 export const task_get_special_port = bound('task_get_special_port');
 /** {@link MachApi.task_set_special_port} on this process's task. */
 export const task_set_special_port = bound('task_set_special_port');
+/** {@link MachApi.task_set_exception_ports} on this process's task. */
+export const task_set_exception_ports = bound('task_set_exception_ports');
+/** {@link MachApi.task_get_exception_ports} on this process's task. */
+export const task_get_exception_ports = bound('task_get_exception_ports');
+/** {@link MachApi.task_swap_exception_ports} on this process's task. */
+export const task_swap_exception_ports = bound('task_swap_exception_ports');
 /** {@link MachApi.mach_msg} on this process's task. */
 export const mach_msg = bound('mach_msg');
 /** {@link MachApi.bootstrap_check_in} on this process's task. */

@@ -257,6 +257,26 @@ export interface PortKobjectDescription {
   description: string;
 }
 
+/**
+ * What task_get_exception_ports and task_swap_exception_ports return: the C arrays (the
+ * count is their length), one entry per distinct (handler, behavior, flavor) over the
+ * exception types asked about, in exception-type order.
+ */
+export interface ExceptionPortsInfo {
+  /** EXC_MASK_* of the exception types each entry covers, OR-ed together. */
+  masks: number[];
+  /**
+   * The handlers' send rights, copied out into the caller's space (a send right the caller
+   * already holds gains a user reference under its name); MACH_PORT_NULL where none is set,
+   * MACH_PORT_DEAD where the handler's port died.
+   */
+  old_handlers: number[];
+  /** exception_behavior_t, as the C int: with MACH_EXCEPTION_CODES set it is negative. */
+  old_behaviors: number[];
+  /** thread_state_flavor_t (THREAD_STATE_NONE, MACHINE_THREAD_STATE, …; 0 where none is set). */
+  old_flavors: number[];
+}
+
 /** mach_port_options_t for mach_port_construct. */
 export interface mach_port_options_t {
   flags: number;
@@ -485,6 +505,31 @@ export interface MachApi {
    * libSystem reads it once at start-up.
    */
   task_set_special_port(task: task_t, which_port: number, special_port: mach_port_name_t): void;
+  /**
+   * Set the task's exception handler for every exception type in `exception_mask` to a
+   * copy of the send right `new_port` (MACH_PORT_NULL clears them; the caller keeps its own
+   * right), with `behavior` (EXCEPTION_DEFAULT … EXCEPTION_STATE_IDENTITY_PROTECTED,
+   * optionally with MACH_EXCEPTION_CODES; signed or unsigned) and the thread state flavor
+   * `new_flavor`; the rights it replaces are released. Mask bits outside EXC_MASK_VALID, an
+   * unknown behavior (with a valid port), a flavor the architecture does not know, and
+   * EXCEPTION_IDENTITY_PROTECTED or MACH_EXCEPTION_BACKTRACE_PREFERRED without
+   * MACH_EXCEPTION_CODES are KERN_INVALID_ARGUMENT; a port whose receive right is immovable
+   * (and not an exception port) is KERN_INVALID_RIGHT; a name that is not a send right
+   * fails as the MIG request's copy-in (MACH_SEND_INVALID_RIGHT).
+   */
+  task_set_exception_ports(task: task_t, exception_mask: number, new_port: mach_port_name_t, behavior: number, new_flavor: number): void;
+  /**
+   * The task's exception handlers for the types in `exception_mask`, grouped into one entry
+   * per distinct (handler, behavior, flavor). Types with no handler set group too: a task
+   * that never set one answers one entry with MACH_PORT_NULL, behavior 0 and flavor 0.
+   * Mask bits outside EXC_MASK_VALID are KERN_INVALID_ARGUMENT.
+   */
+  task_get_exception_ports(task: task_t, exception_mask: number): ExceptionPortsInfo;
+  /**
+   * task_set_exception_ports that also returns, as task_get_exception_ports does, the
+   * handlers it replaced (validated first: a refused call changes and returns nothing).
+   */
+  task_swap_exception_ports(task: task_t, exception_mask: number, new_port: mach_port_name_t, behavior: number, new_flavor: number): ExceptionPortsInfo;
 
   /**
    * mach_msg: send, receive, or both (the RPC form). Resolves with the received message

@@ -277,6 +277,52 @@ Napi::Value SetSpecialPort(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), kr);
 }
 
+Napi::Value SetExceptionPorts(const Napi::CallbackInfo &info) {
+  kern_return_t kr = task_set_exception_ports(ArgU32(info, 0, "task"), ArgU32(info, 1, "exception_mask"), ArgU32(info, 2, "new_port"),
+                                              static_cast<exception_behavior_t>(ArgU32(info, 3, "behavior")),
+                                              static_cast<thread_state_flavor_t>(ArgU32(info, 4, "new_flavor")));
+  return Napi::Number::New(info.Env(), kr);
+}
+
+// The out-arrays of task_get/swap_exception_ports as one Uint32Array of 4 × count words:
+// masks, then handlers, then behaviors, then flavors (the last two as the ints' bits).
+static Napi::Value ExceptionArrays(Napi::Env env, kern_return_t kr, mach_msg_type_number_t count, const exception_mask_t *masks,
+                                   const mach_port_t *handlers, const exception_behavior_t *behaviors, const thread_state_flavor_t *flavors) {
+  if (kr != KERN_SUCCESS) return Result(env, kr);
+  Napi::Uint32Array words = Napi::Uint32Array::New(env, 4 * static_cast<size_t>(count));
+  for (mach_msg_type_number_t i = 0; i < count; i++) {
+    words[i] = masks[i];
+    words[count + i] = handlers[i];
+    words[2 * count + i] = static_cast<uint32_t>(behaviors[i]);
+    words[3 * count + i] = static_cast<uint32_t>(flavors[i]);
+  }
+  return Result(env, kr, {words});
+}
+
+// [kr, ExceptionArrays words]; the arrays are as large as MIG's (EXC_TYPES_COUNT).
+Napi::Value GetExceptionPorts(const Napi::CallbackInfo &info) {
+  exception_mask_t masks[EXC_TYPES_COUNT] = {};
+  mach_port_t handlers[EXC_TYPES_COUNT] = {};
+  exception_behavior_t behaviors[EXC_TYPES_COUNT] = {};
+  thread_state_flavor_t flavors[EXC_TYPES_COUNT] = {};
+  mach_msg_type_number_t count = EXC_TYPES_COUNT;
+  kern_return_t kr = task_get_exception_ports(ArgU32(info, 0, "task"), ArgU32(info, 1, "exception_mask"), masks, &count, handlers, behaviors, flavors);
+  return ExceptionArrays(info.Env(), kr, count, masks, handlers, behaviors, flavors);
+}
+
+Napi::Value SwapExceptionPorts(const Napi::CallbackInfo &info) {
+  exception_mask_t masks[EXC_TYPES_COUNT] = {};
+  mach_port_t handlers[EXC_TYPES_COUNT] = {};
+  exception_behavior_t behaviors[EXC_TYPES_COUNT] = {};
+  thread_state_flavor_t flavors[EXC_TYPES_COUNT] = {};
+  mach_msg_type_number_t count = EXC_TYPES_COUNT;
+  kern_return_t kr = task_swap_exception_ports(ArgU32(info, 0, "task"), ArgU32(info, 1, "exception_mask"), ArgU32(info, 2, "new_port"),
+                                               static_cast<exception_behavior_t>(ArgU32(info, 3, "behavior")),
+                                               static_cast<thread_state_flavor_t>(ArgU32(info, 4, "new_flavor")), masks, &count, handlers,
+                                               behaviors, flavors);
+  return ExceptionArrays(info.Env(), kr, count, masks, handlers, behaviors, flavors);
+}
+
 Napi::Value Kobject(const Napi::CallbackInfo &info) {
   natural_t type = 0;
   mach_vm_address_t addr = 0;
@@ -323,6 +369,9 @@ void RegisterPorts(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "mach_port_space_basic_info", SpaceBasicInfo);
   Export(env, exports, "task_get_special_port", GetSpecialPort);
   Export(env, exports, "task_set_special_port", SetSpecialPort);
+  Export(env, exports, "task_set_exception_ports", SetExceptionPorts);
+  Export(env, exports, "task_get_exception_ports", GetExceptionPorts);
+  Export(env, exports, "task_swap_exception_ports", SwapExceptionPorts);
 }
 
 }  // namespace machport

@@ -657,6 +657,7 @@ export function portConstruct(space: Space, flags: number, qlimit: number, conte
   // Exception ports, and reply ports of hardened tasks, have immovable receive rights
   // (xnu:osfmk/ipc/ipc_port.c:ipc_port_init).
   if ((flags & MPO_EXCEPTION_PORT) !== 0 || ((flags & MPO_REPLY_PORT) !== 0 && hardened)) port.immovableReceive = true;
+  if ((flags & MPO_EXCEPTION_PORT) !== 0) port.exceptionPort = true;
   if ((flags & MPO_CONTEXT_AS_GUARD) !== 0) {
     guardLocked(space, entry.name, port, context, (flags & MPO_STRICT) !== 0, (flags & MPO_IMMOVABLE_RECEIVE) !== 0);
   } else {

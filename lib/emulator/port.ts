@@ -106,6 +106,8 @@ export class Port {
   strictGuard = false;
   /** The receive right cannot move (MPO_IMMOVABLE_RECEIVE, guarded descriptors). */
   immovableReceive = false;
+  /** Made with MPO_EXCEPTION_PORT (ip_is_exception_port): exception-port calls accept it despite its immovable receive right. */
+  exceptionPort = false;
   /** Importance donation enabled (MACH_PORT_STATUS_FLAG_IMP_DONATION). */
   impDonation = false;
   /** Temporary owner (MACH_PORT_STATUS_FLAG_TEMPOWNER). */

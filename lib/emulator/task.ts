@@ -10,6 +10,7 @@
 import {
   IKOT_NONE,
   IKOT_TASK_CONTROL,
+  EXC_MASK_VALID,
   KERN_INVALID_ARGUMENT,
   KERN_INVALID_CAPABILITY,
   KERN_INVALID_TASK,
@@ -67,6 +68,7 @@ import type {
   MachMessage,
   MachMsgControl,
   PortAttributes,
+  ExceptionPortsInfo,
   ipc_info_space_basic_t,
   PortDnrequestInfo,
   PortKobjectDescription,
@@ -116,6 +118,7 @@ import {
 import { portPeek } from './peek.js';
 import { portDnrequestInfo, portKobjectDescription, spaceBasicInfo } from './mach-debug.js';
 import { copySendSlot, specialPortSet, specialPortSource, TaskSpecialPorts } from './special-ports.js';
+import { type ExceptionPortsGroups, groupExceptionPorts, setExceptionPorts, TaskExceptionPorts, validateExceptionPorts } from './exception-ports.js';
 import { copyinType, objectCopyin, objectCopyout, objectDestroy, objectInsertSendRight } from './object.js';
 import { IP_DEAD, IP_VALID, type Port, type PortRef } from './port.js';
 import { CopyinResult, rightCheck, rightTerminate } from './right.js';
@@ -156,6 +159,23 @@ function int32(v: unknown, what: string): number {
     throw new TypeError(`${what} must be a 32-bit integer, got ${describe(v)}`);
   }
   return v | 0;
+}
+
+/** The checked JS arguments of task_set/swap_exception_ports. */
+interface ExceptionArgs {
+  mask: number;
+  port: number;
+  behavior: number;
+  flavor: number;
+}
+
+/** exception_mask_t is unsigned; behavior and flavor are C ints, accepted signed or unsigned. */
+function exceptionArgs(mask: unknown, port: unknown, behavior: unknown, flavor: unknown): ExceptionArgs {
+  return { mask: u32(mask, 'exception_mask'), port: u32(port, 'new_port'), behavior: int32(behavior, 'behavior'), flavor: int32(flavor, 'new_flavor') };
+}
+
+function emptyExceptionPorts(): ExceptionPortsInfo {
+  return { masks: [], old_handlers: [], old_behaviors: [], old_flavors: [] };
 }
 
 /** The default count of a mach_port_get_attributes flavor. */
@@ -237,6 +257,8 @@ export class EmulatedTask implements MachApi {
   standsForProcess = false;
   /** The kernel's send rights for the task's special ports (task_get_special_port). */
   readonly specialPorts = new TaskSpecialPorts();
+  /** The kernel's send rights for the task's exception handlers (task_get_exception_ports). */
+  readonly exceptionPorts = new TaskExceptionPorts();
   private taskPortRef: Port | null = null;
   private selfName = MACH_PORT_NULL;
   private migReplyName = MACH_PORT_NULL;
@@ -752,6 +774,82 @@ export class EmulatedTask implements MachApi {
     });
   }
 
+  /**
+   * task_set_exception_ports: the request carries `new_port` as MACH_MSG_TYPE_COPY_SEND, so
+   * the caller keeps its right; each exception type in the mask gets a send right of its
+   * own (exception_port_copy_send), the request's copy is released and so are the rights
+   * replaced (xnu:osfmk/kern/ipc_tt.c:task_set_exception_ports). Nothing is ever delivered:
+   * the emulator has no threads to raise exceptions.
+   */
+  task_set_exception_ports(task: number, exception_mask: number, new_port: number, behavior: number, new_flavor: number): void {
+    const args = exceptionArgs(exception_mask, new_port, behavior, new_flavor);
+    this.run('task_set_exception_ports', task, FROM_USER, (space) => this.changeExceptionPorts(space, args, null));
+  }
+
+  /**
+   * task_get_exception_ports: one entry per distinct (handler, behavior, flavor) over the
+   * masked types, each handler a new send right copied out into this task's space as a
+   * MIG reply's port array is, so one already held gains a uref under its name
+   * (xnu:osfmk/kern/ipc_tt.c:task_get_exception_ports_internal).
+   */
+  task_get_exception_ports(task: number, exception_mask: number): ExceptionPortsInfo {
+    const mask = u32(exception_mask, 'exception_mask');
+    return this.value('task_get_exception_ports', task, FROM_USER, (space) => {
+      if ((mask & ~EXC_MASK_VALID) !== 0) return { kr: KERN_INVALID_ARGUMENT, value: emptyExceptionPorts() };
+      const groups = groupExceptionPorts(space.task!.exceptionPorts, mask, copySendSlot);
+      return { kr: KERN_SUCCESS, value: this.copyoutExceptionPorts(groups) };
+    });
+  }
+
+  /**
+   * task_swap_exception_ports: task_set_exception_ports, returning the handlers replaced as
+   * task_get_exception_ports groups them, read before each type is changed
+   * (xnu:osfmk/kern/ipc_tt.c:task_swap_exception_ports).
+   */
+  task_swap_exception_ports(task: number, exception_mask: number, new_port: number, behavior: number, new_flavor: number): ExceptionPortsInfo {
+    const args = exceptionArgs(exception_mask, new_port, behavior, new_flavor);
+    let out = emptyExceptionPorts();
+    this.run('task_swap_exception_ports', task, FROM_USER, (space) =>
+      this.changeExceptionPorts(space, args, (groups) => {
+        out = this.copyoutExceptionPorts(groups);
+      }),
+    );
+    return out;
+  }
+
+  /** The shared body of set and swap: copy in, validate, read the old handlers for swap, store. */
+  private changeExceptionPorts(space: Space, args: ExceptionArgs, swapped: ((groups: ExceptionPortsGroups) => void) | null): number {
+    const right = this.copyinArgument(args.port, MACH_MSG_TYPE_COPY_SEND);
+    if (typeof right === 'number') return right;
+    const kr = validateExceptionPorts(args.mask, right, args.behavior, args.flavor);
+    if (kr !== KERN_SUCCESS) {
+      if (IP_VALID(right)) objectDestroy(right, MACH_MSG_TYPE_PORT_SEND);
+      return kr;
+    }
+    const table = space.task!.exceptionPorts;
+    const groups = swapped === null ? null : groupExceptionPorts(table, args.mask, copySendSlot);
+    const old = setExceptionPorts(table, args.mask, right, args.behavior, args.flavor, (p) => {
+      const copy = copySendSlot(p);
+      // Each slot's right is in the kernel's custody, like the special ports'.
+      holdRight(copy, MACH_MSG_TYPE_PORT_SEND);
+      return copy;
+    });
+    for (const p of old) this.kernel.releaseRight(p, MACH_MSG_TYPE_PORT_SEND);
+    if (IP_VALID(right)) objectDestroy(right, MACH_MSG_TYPE_PORT_SEND);
+    if (groups !== null) swapped!(groups);
+    return KERN_SUCCESS;
+  }
+
+  /** The reply's port array copied out, one send right each (MACH_PORT_DEAD for a dead handler). */
+  private copyoutExceptionPorts(groups: ExceptionPortsGroups): ExceptionPortsInfo {
+    return {
+      masks: groups.masks,
+      old_handlers: groups.ports.map((p) => this.copyoutResult(p, MACH_MSG_TYPE_PORT_SEND)),
+      old_behaviors: groups.behaviors.map((b) => b | 0),
+      old_flavors: groups.flavors.map((f) => f | 0),
+    };
+  }
+
   // -------------------------------------------------------------------------
   // MachApi: messages
 
@@ -1082,6 +1180,9 @@ export class EmulatedTask implements MachApi {
       for (const right of special.held()) kernel.releaseRight(right, MACH_MSG_TYPE_PORT_SEND);
       special.host = special.bootstrap = special.access = special.debugControl = null;
       if (special.namePort !== null && special.namePort.active) special.namePort.destroy();
+      // ipc_task_terminate releases the exception handlers' send rights too.
+      for (const right of this.exceptionPorts.held()) kernel.releaseRight(right, MACH_MSG_TYPE_PORT_SEND);
+      this.exceptionPorts.clear();
       kernel.taskTerminated(this);
     } finally {
       kernel.leave();

@@ -133,6 +133,9 @@ const LATER_MACH_API_CALLS = [
   'mach_port_kobject_description',
   'task_get_special_port',
   'task_set_special_port',
+  'task_set_exception_ports',
+  'task_get_exception_ports',
+  'task_swap_exception_ports',
 ] as const;
 
 /** The MachApi calls a remote task forwards as CALL frames, in protocol order. */

@@ -59,6 +59,11 @@ export interface NativeAddon {
   mach_port_space_basic_info?(task: number): [Kr, Uint32Array?];
   task_get_special_port?(task: number, which_port: number): [Kr, number];
   task_set_special_port?(task: number, which_port: number, special_port: number): Kr;
+  task_set_exception_ports?(task: number, exception_mask: number, new_port: number, behavior: number, new_flavor: number): Kr;
+  /** [kr, 4 × count words: masks, handlers, behaviors, flavors (the ints' bits)]. */
+  task_get_exception_ports?(task: number, exception_mask: number): [Kr, Uint32Array?];
+  /** As task_get_exception_ports, the handlers replaced. */
+  task_swap_exception_ports?(task: number, exception_mask: number, new_port: number, behavior: number, new_flavor: number): [Kr, Uint32Array?];
 
   // messages.cc
   msg_send(bytes: Uint8Array, size: number, option: number, timeout: number, patchOffsets: Uint32Array, patchData: ArrayBufferView[]): Kr;

@@ -25,6 +25,7 @@ import type {
   MachMessage,
   MachMsgControl,
   PortAttributes,
+  ExceptionPortsInfo,
   ipc_info_space_basic_t,
   PortDnrequestInfo,
   PortKobjectDescription,
@@ -102,7 +103,17 @@ type OptionalBinding =
   | 'mach_port_dnrequest_info'
   | 'mach_port_space_basic_info'
   | 'task_get_special_port'
-  | 'task_set_special_port';
+  | 'task_set_special_port'
+  | 'task_set_exception_ports'
+  | 'task_get_exception_ports'
+  | 'task_swap_exception_ports';
+
+/** The addon's 4 × count words (masks, handlers, behaviors, flavors) as the C arrays; behaviors and flavors are C ints. */
+function exceptionPortsInfo(words: Uint32Array): ExceptionPortsInfo {
+  const n = words.length / 4;
+  const part = (i: number) => Array.from(words.subarray(i * n, (i + 1) * n));
+  return { masks: part(0), old_handlers: part(1), old_behaviors: part(2).map((b) => b | 0), old_flavors: part(3).map((f) => f | 0) };
+}
 
 /** The bench hook's limits (native/bench.cc checks the same). */
 const BENCH_MAX_ITERATIONS = 10_000_000;
@@ -484,6 +495,34 @@ export class NativeApi implements MachApi {
     const which = i32(which_port, 'which_port');
     const p = u32(special_port, 'special_port');
     check(this.optionalCall('task_set_special_port').call(this.addon, t, which, p), 'task_set_special_port');
+  }
+
+  task_set_exception_ports(task: task_t, exception_mask: number, new_port: mach_port_name_t, behavior: number, new_flavor: number): void {
+    const t = u32(task, 'task');
+    const mask = u32(exception_mask, 'exception_mask');
+    const p = u32(new_port, 'new_port');
+    const b = u32(behavior, 'behavior');
+    const f = u32(new_flavor, 'new_flavor');
+    check(this.optionalCall('task_set_exception_ports').call(this.addon, t, mask, p, b, f), 'task_set_exception_ports');
+  }
+
+  task_get_exception_ports(task: task_t, exception_mask: number): ExceptionPortsInfo {
+    const t = u32(task, 'task');
+    const mask = u32(exception_mask, 'exception_mask');
+    const [kr, words] = this.optionalCall('task_get_exception_ports').call(this.addon, t, mask);
+    check(kr, 'task_get_exception_ports');
+    return exceptionPortsInfo(words!);
+  }
+
+  task_swap_exception_ports(task: task_t, exception_mask: number, new_port: mach_port_name_t, behavior: number, new_flavor: number): ExceptionPortsInfo {
+    const t = u32(task, 'task');
+    const mask = u32(exception_mask, 'exception_mask');
+    const p = u32(new_port, 'new_port');
+    const b = u32(behavior, 'behavior');
+    const f = u32(new_flavor, 'new_flavor');
+    const [kr, words] = this.optionalCall('task_swap_exception_ports').call(this.addon, t, mask, p, b, f);
+    check(kr, 'task_swap_exception_ports');
+    return exceptionPortsInfo(words!);
   }
 
   mach_port_kobject(task: task_t, name: mach_port_name_t): { object_type: number; object_addr: bigint } {

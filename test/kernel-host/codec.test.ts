@@ -215,8 +215,12 @@ describe('kernel-host frames', () => {
       'mach_port_kobject_description',
       'task_get_special_port',
       'task_set_special_port',
+      'task_set_exception_ports',
+      'task_get_exception_ports',
+      'task_swap_exception_ports',
     ]);
     expect(METHOD_ID.task_set_special_port).toBe(45);
+    expect(METHOD_ID.task_swap_exception_ports).toBe(48);
     expect(METHOD_ID.mach_port_kobject).toBe(26);
     expect(METHOD_ID.task_info).toBe(32);
   });
