@@ -17,7 +17,8 @@ const CALLS: Array<keyof MachApi> = [
   'mach_port_set_mscount', 'mach_port_set_seqno', 'mach_port_get_context', 'mach_port_set_context', 'mach_port_construct',
   'mach_port_destruct', 'mach_port_guard', 'mach_port_unguard', 'mach_port_guard_with_flags', 'mach_port_swap_guard',
   'mach_port_peek', 'mach_port_get_srights', 'mach_port_kobject', 'mach_port_kobject_description', 'mach_port_dnrequest_info',
-  'mach_port_space_basic_info', 'task_get_special_port', 'task_set_special_port', 'mach_msg', 'bootstrap_check_in',
+  'mach_port_space_basic_info', 'task_get_special_port', 'task_set_special_port',
+  'task_set_exception_ports', 'task_get_exception_ports', 'task_swap_exception_ports', 'mach_msg', 'bootstrap_check_in',
   'bootstrap_look_up', 'bootstrap_register', 'host_info', 'host_statistics64', 'task_info',
 ];
 

@@ -50,6 +50,9 @@ export class FakeKernel {
   /** The special ports task_set_special_port stored or task_get_special_port made, by which_port. */
   readonly specials = new Map<number, number>();
 
+  /** The exception handlers task_set/swap_exception_ports stored, by exception type. */
+  readonly exceptionActions = new Map<number, { port: number; behavior: number; flavor: number }>();
+
   readonly task = 0x203;
   readonly host = 0x303;
 
@@ -100,6 +103,33 @@ export class FakeKernel {
     const name = this.newName();
     this.ports.set(name, this.port(C.MACH_PORT_TYPE_SEND_RECEIVE, 1));
     return name;
+  }
+
+  /** task_set_exception_ports' table update after its mask and copy-in checks (the behavior / flavor checks are the kernel's, not modelled). */
+  setExceptionPorts(mask: number, port: number, behavior: number, flavor: number): number {
+    if ((mask & ~C.EXC_MASK_VALID) !== 0) return C.KERN_INVALID_ARGUMENT;
+    if (port !== C.MACH_PORT_NULL && !this.ports.has(port)) return C.MACH_SEND_INVALID_RIGHT;
+    for (let i = C.FIRST_EXCEPTION; i < C.EXC_TYPES_COUNT; i++) {
+      if ((mask & (1 << i)) !== 0) this.exceptionActions.set(i, { port, behavior: behavior | 0, flavor: flavor | 0 });
+    }
+    return 0;
+  }
+
+  /** The addon's 4 × count words for the handlers of `mask`, each handed-out port a uref more. */
+  exceptionWords(mask: number): Uint32Array {
+    const groups: Array<{ mask: number; port: number; behavior: number; flavor: number }> = [];
+    for (let i = C.FIRST_EXCEPTION; i < C.EXC_TYPES_COUNT; i++) {
+      if ((mask & (1 << i)) === 0) continue;
+      const a = this.exceptionActions.get(i) ?? { port: 0, behavior: 0, flavor: 0 };
+      const g = groups.find((x) => x.port === a.port && x.behavior === a.behavior && x.flavor === a.flavor);
+      if (g) g.mask |= 1 << i;
+      else {
+        groups.push({ mask: 1 << i, ...a });
+        const p = this.ports.get(a.port);
+        if (p) p.sendRefs++;
+      }
+    }
+    return Uint32Array.from([...groups.map((g) => g.mask), ...groups.map((g) => g.port), ...groups.map((g) => g.behavior >>> 0), ...groups.map((g) => g.flavor >>> 0)]);
   }
 
   private enqueue(name: number, bytes: Uint8Array): void {
@@ -320,6 +350,24 @@ export class FakeKernel {
         if (which !== C.TASK_BOOTSTRAP_PORT && which !== C.TASK_ACCESS_PORT && which !== C.TASK_DEBUG_CONTROL_PORT) return C.KERN_INVALID_ARGUMENT;
         k.specials.set(which, port);
         return 0;
+      },
+      // The exc_actions table as ipc_tt.c keeps it: the mask checked against EXC_MASK_VALID,
+      // entries grouped by (port, behavior, flavor), each handed-out handler a uref more.
+      task_set_exception_ports(task, mask, port, behavior, flavor) {
+        k.log('task_set_exception_ports', task, mask, port, behavior, flavor);
+        return k.setExceptionPorts(mask, port, behavior, flavor);
+      },
+      task_get_exception_ports(task, mask) {
+        k.log('task_get_exception_ports', task, mask);
+        if ((mask & ~C.EXC_MASK_VALID) !== 0) return [C.KERN_INVALID_ARGUMENT];
+        return [0, k.exceptionWords(mask)];
+      },
+      task_swap_exception_ports(task, mask, port, behavior, flavor) {
+        k.log('task_swap_exception_ports', task, mask, port, behavior, flavor);
+        if ((mask & ~C.EXC_MASK_VALID) !== 0) return [C.KERN_INVALID_ARGUMENT];
+        const words = k.exceptionWords(mask);
+        const kr = k.setExceptionPorts(mask, port, behavior, flavor);
+        return kr === 0 ? [0, words] : [kr];
       },
       mach_port_kobject(task, name) {
         k.probes.push('mach_port_kobject');
