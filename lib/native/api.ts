@@ -115,6 +115,11 @@ function exceptionPortsInfo(words: Uint32Array): ExceptionPortsInfo {
   return { masks: part(0), old_handlers: part(1), old_behaviors: part(2).map((b) => b | 0), old_flavors: part(3).map((f) => f | 0) };
 }
 
+/** task_set_exception_ports' and task_swap_exception_ports' arguments, checked, in the addon's order. */
+function exceptionPortArgs(task: number, mask: number, port: number, behavior: number, flavor: number): [number, number, number, number, number] {
+  return [u32(task, 'task'), u32(mask, 'exception_mask'), u32(port, 'new_port'), u32(behavior, 'behavior'), u32(flavor, 'new_flavor')];
+}
+
 /** The bench hook's limits (native/bench.cc checks the same). */
 const BENCH_MAX_ITERATIONS = 10_000_000;
 const BENCH_MAX_BODY_BYTES = 65_536;
@@ -498,12 +503,8 @@ export class NativeApi implements MachApi {
   }
 
   task_set_exception_ports(task: task_t, exception_mask: number, new_port: mach_port_name_t, behavior: number, new_flavor: number): void {
-    const t = u32(task, 'task');
-    const mask = u32(exception_mask, 'exception_mask');
-    const p = u32(new_port, 'new_port');
-    const b = u32(behavior, 'behavior');
-    const f = u32(new_flavor, 'new_flavor');
-    check(this.optionalCall('task_set_exception_ports').call(this.addon, t, mask, p, b, f), 'task_set_exception_ports');
+    const args = exceptionPortArgs(task, exception_mask, new_port, behavior, new_flavor);
+    check(this.optionalCall('task_set_exception_ports').call(this.addon, ...args), 'task_set_exception_ports');
   }
 
   task_get_exception_ports(task: task_t, exception_mask: number): ExceptionPortsInfo {
@@ -515,12 +516,8 @@ export class NativeApi implements MachApi {
   }
 
   task_swap_exception_ports(task: task_t, exception_mask: number, new_port: mach_port_name_t, behavior: number, new_flavor: number): ExceptionPortsInfo {
-    const t = u32(task, 'task');
-    const mask = u32(exception_mask, 'exception_mask');
-    const p = u32(new_port, 'new_port');
-    const b = u32(behavior, 'behavior');
-    const f = u32(new_flavor, 'new_flavor');
-    const [kr, words] = this.optionalCall('task_swap_exception_ports').call(this.addon, t, mask, p, b, f);
+    const args = exceptionPortArgs(task, exception_mask, new_port, behavior, new_flavor);
+    const [kr, words] = this.optionalCall('task_swap_exception_ports').call(this.addon, ...args);
     check(kr, 'task_swap_exception_ports');
     return exceptionPortsInfo(words!);
   }
